@@ -1,0 +1,55 @@
+/**
+ * The `bus-tools` command line: a yargs factory with one module per command. Handlers load their
+ * implementation lazily, so `bus-tools --help` starts instantly.
+ */
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { processIo, ExitCode, type Io } from './io.js';
+import { commands } from './commands/index.js';
+
+const EPILOG = 'Exit codes: 0 ok · 1 failed · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
+
+/** Builds the CLI for `io`; tests call this with argument arrays. */
+export function createCli(io: Io = processIo()): Argv {
+  let cli = yargs()
+    .scriptName('bus-tools')
+    .usage('$0 <command> [options]\n\nBreast-ultrasound lesion data: BUSI masks → boxes → Datature upload folders,\nONNX prediction and COCO evaluation.')
+    .strict()
+    .demandCommand(1, 'Choose a command; `bus-tools --help` lists them.')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilog(EPILOG)
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .fail((msg, err) => {
+      if (err) {
+        io.stderr(`bus-tools: ${err.message}\n`);
+        io.exitCode = ExitCode.failed;
+        return;
+      }
+      io.stderr(`bus-tools: ${msg}\nRun with --help to see the options.\n`);
+      io.exitCode = ExitCode.usage;
+    });
+  for (const c of commands) {
+    const mod: CommandModule = { command: c.command, describe: c.describe, builder: c.builder, handler: (argv) => c.handler(argv, io) };
+    cli = cli.command(mod);
+  }
+  return cli;
+}
+
+/** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const cli = createCli(io);
+  try {
+    await cli.parseAsync(argv, {}, (err, _argv, output) => {
+      if (output) (err ? io.stderr : io.stdout)(output.endsWith('\n') ? output : `${output}\n`);
+    });
+  } catch (err) {
+    // .fail() already reported it
+    if (io.exitCode === 0) {
+      io.stderr(`bus-tools: ${err instanceof Error ? err.message : String(err)}\n`);
+      io.exitCode = ExitCode.failed;
+    }
+  }
+  return io.exitCode;
+}

@@ -1,0 +1,17 @@
+import type { Argv } from 'yargs';
+import type { Io } from '../io.js';
+
+/**
+ * A command module: `command`, `describe` and `builder` as yargs expects, and a `handler` that also
+ * receives the `Io` (so tests capture output). The handler should `await import()` its heavy
+ * implementation so `bus-tools --help` stays instant.
+ */
+export interface BusCommand<A = any> {
+  command: string | string[];
+  describe: string;
+  builder: (y: Argv) => Argv<A>;
+  handler: (argv: A, io: Io) => Promise<void>;
+}
+
+/** Register new commands here, in the order `--help` should list them. */
+export const commands: BusCommand[] = [];

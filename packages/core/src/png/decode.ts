@@ -1,0 +1,404 @@
+/**
+ * A PNG decoder specialised for masks: it turns a PNG straight into the runs of lesion pixels of
+ * each row, without expanding pixels to bytes first. BUSI masks are mostly 1-bit (a 500-pixel row is
+ * 63 bytes), so per-file overhead, not pixels, dominates; this path costs little more than
+ * `zlib.inflateSync` itself.
+ *
+ * A pixel is lesion when any colour/gray sample is non-zero, unless it is fully transparent (alpha 0,
+ * a tRNS-transparent colour, or a palette entry with alpha 0). All bit depths (1, 2, 4, 8, 16), all
+ * colour types (gray, RGB, palette, gray+alpha, RGBA) and Adam7 interlacing are supported.
+ */
+import { inflateSync } from 'node:zlib';
+import { BusToolsError } from '../errors.js';
+import { MaskRuns, RunsBuilder } from '../mask/runs.js';
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export const PNG_COLOR_TYPES = { 0: 'gray', 2: 'RGB', 3: 'palette', 4: 'gray+alpha', 6: 'RGBA' } as const;
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const VALID_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: 0 | 2 | 3 | 4 | 6;
+  interlaced: boolean;
+}
+
+/** True when `buf` starts with the PNG signature. */
+export function isPng(buf: Uint8Array): boolean {
+  if (buf.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (buf[i] !== SIGNATURE[i]) return false;
+  return true;
+}
+
+function fail(message: string, file?: string, cause?: unknown): never {
+  throw new BusToolsError('BAD_PNG', file ? `${file}: ${message}` : message, { file, cause });
+}
+
+/**
+ * Reads the IHDR chunk. Needs only the first 33 bytes of the file.
+ * Throws `BusToolsError` with code `BAD_PNG` for anything that is not a valid PNG header.
+ */
+export function readPngHeader(buf: Uint8Array, file?: string): PngHeader {
+  if (buf.length === 0) fail('the file is empty (0 bytes); re-download or re-export it', file);
+  if (!isPng(buf)) fail('not a PNG file (the PNG signature is missing)', file);
+  if (buf.length < 33) fail('truncated PNG: the file ends inside the header', file);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const type = String.fromCharCode(buf[12], buf[13], buf[14], buf[15]);
+  if (type !== 'IHDR') fail(`corrupt PNG: the first chunk is "${type}", not IHDR`, file);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const bitDepth = buf[24];
+  const colorType = buf[25];
+  const interlace = buf[28];
+  if (width === 0 || height === 0) fail(`corrupt PNG: size ${width}×${height}`, file);
+  if (!(colorType in CHANNELS) || !VALID_DEPTHS[colorType].includes(bitDepth)) {
+    fail(`corrupt PNG: bit depth ${bitDepth} with colour type ${colorType} is not allowed`, file);
+  }
+  if (interlace > 1) fail(`corrupt PNG: unknown interlace method ${interlace}`, file);
+  return { width, height, bitDepth, colorType: colorType as PngHeader['colorType'], interlaced: interlace === 1 };
+}
+
+interface PngChunks {
+  header: PngHeader;
+  idat: Buffer;
+  palette?: Uint8Array;
+  trns?: Uint8Array;
+}
+
+function readChunks(buf: Buffer, file?: string): PngChunks {
+  const header = readPngHeader(buf, file);
+  const parts: Buffer[] = [];
+  let palette: Uint8Array | undefined;
+  let trns: Uint8Array | undefined;
+  let pos = 8;
+  let sawEnd = false;
+  while (pos + 8 <= buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    const start = pos + 8;
+    if (start + len + 4 > buf.length) fail(`truncated PNG: chunk ${type} runs past the end of the file`, file);
+    if (type === 'IDAT') parts.push(buf.subarray(start, start + len));
+    else if (type === 'PLTE') palette = buf.subarray(start, start + len);
+    else if (type === 'tRNS') trns = buf.subarray(start, start + len);
+    else if (type === 'IEND') {
+      sawEnd = true;
+      break;
+    }
+    pos = start + len + 4;
+  }
+  if (parts.length === 0) fail('truncated PNG: no image data (IDAT) found', file);
+  if (!sawEnd) fail('truncated PNG: the file ends before IEND; it was probably cut off while copying', file);
+  if (header.colorType === 3 && !palette) fail('corrupt PNG: palette image without a PLTE chunk', file);
+  return { header, idat: parts.length === 1 ? parts[0] : Buffer.concat(parts), palette, trns };
+}
+
+/** Bytes per complete pixel for filtering (at least 1). */
+function filterBpp(h: PngHeader): number {
+  return Math.max(1, (CHANNELS[h.colorType] * h.bitDepth) >> 3);
+}
+
+function rowBytes(h: PngHeader, width: number): number {
+  return Math.ceil((width * CHANNELS[h.colorType] * h.bitDepth) / 8);
+}
+
+/**
+ * Undoes PNG filtering in place. `data` holds `rows` rows of `1 + stride` bytes (filter byte first).
+ * Returns the offset just past the last row.
+ */
+function unfilter(data: Uint8Array, offset: number, rows: number, stride: number, bpp: number, file?: string): number {
+  let prev = -1; // offset of previous row's first data byte
+  for (let y = 0; y < rows; y++) {
+    const f = data[offset];
+    const cur = offset + 1;
+    if (cur + stride > data.length) fail('corrupt PNG: the image data is shorter than the image size says', file);
+    switch (f) {
+      case 0:
+        break;
+      case 1:
+        for (let i = bpp; i < stride; i++) data[cur + i] = (data[cur + i] + data[cur + i - bpp]) & 255;
+        break;
+      case 2:
+        if (prev >= 0) for (let i = 0; i < stride; i++) data[cur + i] = (data[cur + i] + data[prev + i]) & 255;
+        break;
+      case 3:
+        for (let i = 0; i < stride; i++) {
+          const left = i >= bpp ? data[cur + i - bpp] : 0;
+          const up = prev >= 0 ? data[prev + i] : 0;
+          data[cur + i] = (data[cur + i] + ((left + up) >> 1)) & 255;
+        }
+        break;
+      case 4:
+        for (let i = 0; i < stride; i++) {
+          const a = i >= bpp ? data[cur + i - bpp] : 0;
+          const b = prev >= 0 ? data[prev + i] : 0;
+          const c = i >= bpp && prev >= 0 ? data[prev + i - bpp] : 0;
+          const p = a + b - c;
+          const pa = Math.abs(p - a);
+          const pb = Math.abs(p - b);
+          const pc = Math.abs(p - c);
+          const pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+          data[cur + i] = (data[cur + i] + pred) & 255;
+        }
+        break;
+      default:
+        fail(`corrupt PNG: unknown filter type ${f} in row ${y}`, file);
+    }
+    prev = cur;
+    offset = cur + stride;
+  }
+  return offset;
+}
+
+/**
+ * Builds a function that writes, for one unfiltered row, 1 into `on[x]` for lesion pixels and 0
+ * elsewhere. Used for every encoding without a dedicated fast path.
+ */
+function makeRowClassifier(chunks: PngChunks): (row: Uint8Array, start: number, width: number, on: Uint8Array) => void {
+  const { header, palette, trns } = chunks;
+  const { bitDepth: depth, colorType } = header;
+  if (colorType === 3) {
+    const lut = new Uint8Array(256);
+    const n = (palette as Uint8Array).length / 3;
+    for (let i = 0; i < n; i++) {
+      const p = palette as Uint8Array;
+      const alpha = trns && i < trns.length ? trns[i] : 255;
+      lut[i] = (p[3 * i] | p[3 * i + 1] | p[3 * i + 2]) !== 0 && alpha !== 0 ? 1 : 0;
+    }
+    return (row, start, width, on) => {
+      if (depth === 8) {
+        for (let x = 0; x < width; x++) on[x] = lut[row[start + x]];
+        return;
+      }
+      const perByte = 8 / depth;
+      const mask = (1 << depth) - 1;
+      for (let x = 0; x < width; x++) {
+        const byte = row[start + Math.floor(x / perByte)];
+        const shift = 8 - depth * ((x % perByte) + 1);
+        on[x] = lut[(byte >> shift) & mask];
+      }
+    };
+  }
+  const channels = CHANNELS[colorType];
+  const hasAlpha = colorType === 4 || colorType === 6;
+  const colourChannels = hasAlpha ? channels - 1 : channels;
+  // tRNS for gray/RGB names one colour (16-bit values) that is fully transparent.
+  let transparent: number[] | undefined;
+  if (trns && (colorType === 0 || colorType === 2)) {
+    const dv = new DataView(trns.buffer, trns.byteOffset, trns.byteLength);
+    transparent = [];
+    for (let c = 0; c < colourChannels && 2 * c + 1 < trns.length; c++) transparent.push(dv.getUint16(2 * c));
+  }
+  if (depth < 8) {
+    const perByte = 8 / depth;
+    const mask = (1 << depth) - 1;
+    const t = transparent?.[0];
+    return (row, start, width, on) => {
+      for (let x = 0; x < width; x++) {
+        const byte = row[start + Math.floor(x / perByte)];
+        const v = (byte >> (8 - depth * ((x % perByte) + 1))) & mask;
+        on[x] = v !== 0 && v !== t ? 1 : 0;
+      }
+    };
+  }
+  const bytesPerSample = depth >> 3;
+  const pixelBytes = channels * bytesPerSample;
+  return (row, start, width, on) => {
+    for (let x = 0, p = start; x < width; x++, p += pixelBytes) {
+      let any = 0;
+      let isTransparent = transparent !== undefined;
+      for (let c = 0; c < colourChannels; c++) {
+        const q = p + c * bytesPerSample;
+        const v = bytesPerSample === 1 ? row[q] : (row[q] << 8) | row[q + 1];
+        any |= v;
+        if (isTransparent && v !== (transparent as number[])[c]) isTransparent = false;
+      }
+      if (hasAlpha) {
+        const q = p + colourChannels * bytesPerSample;
+        const a = bytesPerSample === 1 ? row[q] : row[q] | row[q + 1];
+        if (a === 0) any = 0;
+      }
+      on[x] = any !== 0 && !isTransparent ? 1 : 0;
+    }
+  };
+}
+
+/** Appends the runs of a 1-bit gray row straight from its packed bytes. */
+function runsFromBits(row: Uint8Array, start: number, width: number, out: RunsBuilder, invertOff: boolean): void {
+  // `invertOff` is set when value 1 is transparent via tRNS (then nothing is lesion).
+  if (invertOff) return;
+  const nBytes = (width + 7) >> 3;
+  let runStart = -1;
+  for (let b = 0; b < nBytes; b++) {
+    const byte = row[start + b];
+    const x0 = b << 3;
+    if (byte === 0) {
+      if (runStart >= 0) {
+        out.push(runStart, x0);
+        runStart = -1;
+      }
+      continue;
+    }
+    if (byte === 0xff && runStart >= 0 && x0 + 8 <= width) continue;
+    for (let k = 0; k < 8; k++) {
+      const x = x0 + k;
+      if (x >= width) break;
+      if (byte & (0x80 >> k)) {
+        if (runStart < 0) runStart = x;
+      } else if (runStart >= 0) {
+        out.push(runStart, x);
+        runStart = -1;
+      }
+    }
+  }
+  if (runStart >= 0) out.push(runStart, width);
+}
+
+function runsFromOn(on: Uint8Array, width: number, out: RunsBuilder): void {
+  let x = 0;
+  while (x < width) {
+    while (x < width && on[x] === 0) x++;
+    if (x >= width) break;
+    const s = x;
+    while (x < width && on[x] !== 0) x++;
+    out.push(s, x);
+  }
+}
+
+/** Runs of an 8-bit gray row: a non-zero byte is lesion. */
+function runsFromBytes(row: Uint8Array, start: number, width: number, out: RunsBuilder): void {
+  let x = 0;
+  while (x < width) {
+    while (x < width && row[start + x] === 0) x++;
+    if (x >= width) break;
+    const s = x;
+    while (x < width && row[start + x] !== 0) x++;
+    out.push(s, x);
+  }
+}
+
+function isZero(row: Uint8Array, start: number, length: number): boolean {
+  for (let i = start, end = start + length; i < end; i++) if (row[i] !== 0) return false;
+  return true;
+}
+
+/** Runs of an 8-bit RGB or RGBA row: any non-zero colour sample is lesion, alpha 0 is background. */
+function runsFromRgb8(row: Uint8Array, start: number, width: number, alpha: boolean, out: RunsBuilder): void {
+  const step = alpha ? 4 : 3;
+  let runStart = -1;
+  for (let x = 0, p = start; x < width; x++, p += step) {
+    const lesion = (row[p] | row[p + 1] | row[p + 2]) !== 0 && (!alpha || row[p + 3] !== 0);
+    if (lesion) {
+      if (runStart < 0) runStart = x;
+    } else if (runStart >= 0) {
+      out.push(runStart, x);
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) out.push(runStart, width);
+}
+
+function inflate(idat: Buffer, file?: string): Buffer {
+  try {
+    return inflateSync(idat);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return fail(`corrupt or truncated PNG: its image data does not decompress (${why})`, file, cause);
+  }
+}
+
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/**
+ * Decodes a mask PNG into lesion runs (see the module comment for what counts as lesion).
+ *
+ * @example
+ *   const runs = decodeMaskPng(readFileSync('benign (1)_mask.png'));
+ *   runs.width; // 562
+ * @throws BusToolsError `BAD_PNG` naming `file` for empty, truncated, corrupt or non-PNG input.
+ */
+export function decodeMaskPng(buf: Buffer, file?: string): MaskRuns {
+  const chunks = readChunks(buf, file);
+  const h = chunks.header;
+  const data = inflate(chunks.idat, file);
+  const out = new RunsBuilder(h.width, h.height);
+  const bpp = filterBpp(h);
+  if (!h.interlaced) {
+    const stride = rowBytes(h, h.width);
+    unfilter(data, 0, h.height, stride, bpp, file);
+    const gray1 = h.colorType === 0 && h.bitDepth === 1;
+    const gray8 = h.colorType === 0 && h.bitDepth === 8 && !chunks.trns;
+    const rgb8 = (h.colorType === 2 || h.colorType === 6) && h.bitDepth === 8 && !chunks.trns;
+    const classify = gray1 || gray8 || rgb8 ? undefined : makeRowClassifier(chunks);
+    const on = classify ? new Uint8Array(h.width) : undefined;
+    const oneIsTransparent = gray1 && !!chunks.trns && chunks.trns.length >= 2 && ((chunks.trns[0] << 8) | chunks.trns[1]) === 1;
+    // An all-zero row is background in every encoding but palette (where index 0 may be a colour).
+    const zeroRowIsEmpty = h.colorType !== 3;
+    for (let y = 0; y < h.height; y++) {
+      const start = y * (stride + 1) + 1;
+      out.startRow(y);
+      if (zeroRowIsEmpty && isZero(data, start, stride)) continue;
+      if (gray1) runsFromBits(data, start, h.width, out, oneIsTransparent);
+      else if (gray8) runsFromBytes(data, start, h.width, out);
+      else if (rgb8) runsFromRgb8(data, start, h.width, h.colorType === 6, out);
+      else {
+        (classify as NonNullable<typeof classify>)(data, start, h.width, on as Uint8Array);
+        runsFromOn(on as Uint8Array, h.width, out);
+      }
+    }
+    return out.finish();
+  }
+  // Adam7: classify each pass's pixels into a full-size on-map, then take runs row by row.
+  const full = new Uint8Array(h.width * h.height);
+  const classify = makeRowClassifier(chunks);
+  let offset = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const pw = Math.ceil((h.width - x0) / dx);
+    const ph = Math.ceil((h.height - y0) / dy);
+    if (pw <= 0 || ph <= 0) continue;
+    const stride = rowBytes(h, pw);
+    const passStart = offset;
+    offset = unfilter(data, offset, ph, stride, bpp, file);
+    const on = new Uint8Array(pw);
+    for (let j = 0; j < ph; j++) {
+      classify(data, passStart + j * (stride + 1) + 1, pw, on);
+      const y = y0 + j * dy;
+      for (let i = 0; i < pw; i++) full[y * h.width + x0 + i * dx] = on[i];
+    }
+  }
+  for (let y = 0; y < h.height; y++) {
+    out.startRow(y);
+    runsFromOn(full.subarray(y * h.width, (y + 1) * h.width), h.width, out);
+  }
+  return out.finish();
+}
+
+/**
+ * Decodes and unfilters a PNG without classifying pixels: the "decode only" baseline the benchmark
+ * compares mask extraction with. Returns the unfiltered bytes (filter bytes included).
+ */
+export function decodePngRows(buf: Buffer, file?: string): { header: PngHeader; data: Buffer } {
+  const chunks = readChunks(buf, file);
+  const data = inflate(chunks.idat, file);
+  const h = chunks.header;
+  if (!h.interlaced) unfilter(data, 0, h.height, rowBytes(h, h.width), filterBpp(h), file);
+  else {
+    let offset = 0;
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const pw = Math.ceil((h.width - x0) / dx);
+      const ph = Math.ceil((h.height - y0) / dy);
+      if (pw > 0 && ph > 0) offset = unfilter(data, offset, ph, rowBytes(h, pw), filterBpp(h), file);
+    }
+  }
+  return { header: h, data };
+}
