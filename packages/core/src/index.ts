@@ -8,3 +8,7 @@ export * from './png/encode.js';
 export * from './dataset/types.js';
 export * from './dataset/discover.js';
 export * from './dataset/extract.js';
+export * from './atomic.js';
+export * from './formats/index.js';
+export * from './upload/folder.js';
+export * from './eval/index.js';

@@ -1,0 +1,56 @@
+/** Options shared by every command that reads boxes from a BUSI-style dataset. */
+import type { Argv } from 'yargs';
+
+export interface DatasetArgs {
+  dataset: string;
+  boxes: 'component' | 'mask' | 'image';
+  'min-area': number;
+  classes: string[];
+  'include-normal': boolean;
+  json: boolean;
+}
+
+export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
+  return y
+    .positional('dataset', {
+      describe: 'dataset folder: class folders (benign/, malignant/, normal/) with "name.png" + "name_mask.png", or one folder of images with masks beside them',
+      type: 'string',
+      demandOption: true,
+    })
+    .option('boxes', {
+      describe: 'component: a box per lesion component · mask: a box per mask file (union of its pixels; with --min-area 0 exactly what the popular tutorial does) · image: one box per image (union of all its masks)',
+      choices: ['component', 'mask', 'image'] as const,
+      default: 'component' as const,
+    })
+    .option('min-area', {
+      describe: 'components with fewer pixels are specks: dropped and counted (BUSI specks are 1-8 px, lesions 569+). 0 keeps every component',
+      type: 'number',
+      default: 50,
+    })
+    .option('classes', {
+      describe: 'classes that get boxes, in category-id order (comma-separated)',
+      type: 'string',
+      default: 'benign,malignant',
+      coerce: (v: string | string[]) =>
+        (Array.isArray(v) ? v : [v])
+          .flatMap((s) => String(s).split(','))
+          .map((s) => s.trim())
+          .filter(Boolean),
+    })
+    .option('include-normal', {
+      describe: 'also include normal images (as images without boxes)',
+      type: 'boolean',
+      default: false,
+    })
+    .option('json', {
+      describe: 'print the summary (and every problem) as JSON on stdout',
+      type: 'boolean',
+      default: false,
+    })
+    .check((argv) => {
+      const m = argv['min-area'];
+      if (!Number.isInteger(m) || m < 0) throw new Error(`Expected integer of 0 or more for --min-area but received ${JSON.stringify(argv['min-area'])}`);
+      if ((argv.classes as unknown as string[]).length === 0) throw new Error('Expected at least one class for --classes but received none');
+      return true;
+    }) as unknown as Argv<T & DatasetArgs>;
+}

@@ -1,0 +1,32 @@
+import { EXPORT_FORMATS, FORMATS, type ExportFormat } from '@bus-tools/core';
+import type { BusCommand } from './index.js';
+import { datasetOptions, type DatasetArgs } from './dataset-options.js';
+
+interface ExportArgs extends DatasetArgs {
+  format: ExportFormat;
+  output: string;
+  force: boolean;
+  link: boolean;
+}
+
+export const exportCommand: BusCommand<ExportArgs> = {
+  command: 'export <dataset>',
+  describe: 'Write a complete Datature upload folder: images, annotations, UPLOAD.md',
+  builder: (y) =>
+    datasetOptions(y)
+      .option('format', {
+        alias: 'f',
+        describe: `annotation format: ${EXPORT_FORMATS.map((f) => `${f} = Datature "${FORMATS[f].datatureOption}"`).join(' · ')}`,
+        choices: EXPORT_FORMATS,
+        default: 'datature-csv-wh' as ExportFormat,
+      })
+      .option('output', { alias: 'o', describe: 'the upload folder to create (outside the dataset)', type: 'string', demandOption: true })
+      .option('force', { describe: 'replace an existing output folder', type: 'boolean', default: false })
+      .option('link', { describe: 'hard-link the images instead of copying them (same filesystem)', type: 'boolean', default: false })
+      .example('$0 export Dataset_BUSI_with_GT -o busi-upload', 'CSV Width-Height, the default')
+      .example('$0 export Dataset_BUSI_with_GT --format coco --include-normal -o busi-coco', 'COCO, normal images included without boxes') as any,
+  handler: async (args, io) => {
+    const { run } = await import('./export-run.js');
+    await run(args, io);
+  },
+};

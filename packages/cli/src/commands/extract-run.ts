@@ -1,0 +1,32 @@
+/** The part of masks2csv and export that reads the dataset: discovery, extraction, problem report. */
+import { discoverDataset, extractBoxes, type ExtractResult, type Problem } from '@bus-tools/core';
+import { progress, type Io } from '../io.js';
+import type { DatasetArgs } from './dataset-options.js';
+
+export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string): Promise<ExtractResult> {
+  const dataset = await discoverDataset(args.dataset);
+  const bar = progress(io, verb, dataset.images.length);
+  const result = await extractBoxes(dataset, {
+    boxes: args.boxes,
+    minArea: args['min-area'],
+    classes: args.classes,
+    includeNormal: args['include-normal'],
+    onProgress: () => bar.tick(),
+  });
+  bar.done();
+  const missing = args.classes.filter((c) => !dataset.labels.includes(c));
+  if (missing.length) {
+    io.stderr(`warning: no images of class ${missing.map((c) => `"${c}"`).join(', ')} in ${args.dataset} (found: ${dataset.labels.join(', ')})\n`);
+  }
+  return result;
+}
+
+/** Prints each problem on stderr (not with --json, where they are part of the JSON). */
+export function reportProblems(problems: readonly Problem[], io: Io, json: boolean): void {
+  if (json) return;
+  for (const p of problems) io.stderr(`${p.severity}: ${p.message}\n`);
+}
+
+export function countErrors(problems: readonly Problem[]): number {
+  return problems.filter((p) => p.severity === 'error').length;
+}

@@ -1,0 +1,32 @@
+import type { BusCommand } from './index.js';
+import { datasetOptions, type DatasetArgs } from './dataset-options.js';
+
+interface Masks2csvArgs extends DatasetArgs {
+  output?: string;
+  layout: 'width-height' | 'four-corner';
+  force: boolean;
+}
+
+export const masks2csv: BusCommand<Masks2csvArgs> = {
+  command: 'masks2csv <dataset>',
+  describe: 'Turn BUSI masks into a Datature bounding-box CSV',
+  builder: (y) =>
+    datasetOptions(y)
+      .option('output', { alias: 'o', describe: 'write the CSV here (atomically) instead of stdout', type: 'string' })
+      .option('layout', {
+        describe: 'width-height: filename,xmin,ymin,width,height,label (Datature "CSV Width Height") · four-corner: filename,xmin,ymin,xmax,ymax,label ("CSV Four Corner")',
+        choices: ['width-height', 'four-corner'] as const,
+        default: 'width-height' as const,
+      })
+      .option('force', { describe: 'replace an existing -o file', type: 'boolean', default: false })
+      .check((argv) => {
+        if (argv.json && !argv.output) throw new Error('--json prints the summary on stdout, where the CSV goes without -o: add -o out.csv');
+        return true;
+      })
+      .example('$0 masks2csv Dataset_BUSI_with_GT -o busi.csv', 'one box per lesion, specks dropped')
+      .example('$0 masks2csv Dataset_BUSI_with_GT --boxes mask --min-area 0 > tutorial.csv', "the tutorial's union boxes, specks included") as any,
+  handler: async (args, io) => {
+    const { run } = await import('./masks2csv-run.js');
+    await run(args, io);
+  },
+};

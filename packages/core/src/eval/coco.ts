@@ -1,0 +1,480 @@
+/**
+ * COCO bounding-box evaluation, reproducing pycocotools' `COCOeval(iouType='bbox')` with default
+ * parameters number for number: `evaluate()`, `accumulate()` and `summarize()`.
+ *
+ * Every rule that moves a digit is kept (see CONTEXT.md, "Evaluation"): detections stable-sorted by
+ * score and cut to 100 per image and category; ground truth sorted so ignored (crowd or out of the
+ * area range) comes last; IoU as `maskUtils.iou` computes it, with a crowd region's IoU being
+ * intersection over the detection's area; greedy matching that stops at the first ignored ground
+ * truth once a regular one is matched; unmatched detections outside the area range ignored;
+ * accumulation over images in id order with a second stable sort; precision made monotone from the
+ * right and read at `np.linspace(0, 1, 101)` with `searchsorted(side='left')`; means by numpy's
+ * pairwise summation over the entries above -1.
+ *
+ * The implementation is flat: boxes live in typed arrays, images and categories are bucketed with a
+ * counting sort, matching state is one byte per (area range, IoU threshold, detection), and no
+ * object is made per detection–ground-truth pair.
+ */
+import { linspace, pairwiseSum, NP_SPACING_1 } from './numpy.js';
+import type { CocoGroundTruth, CocoResult } from './coco-input.js';
+
+/** IoU thresholds `np.linspace(.5, .95, 10)`: `0.5, 0.55, …, 0.8999999999999999, 0.95`. */
+export const COCO_IOU_THRESHOLDS: Float64Array = linspace(0.5, 0.95, 10);
+/** Recall thresholds `np.linspace(0, 1, 101)` (note `[35]` is `0.35000000000000003`). */
+export const COCO_RECALL_THRESHOLDS: Float64Array = linspace(0, 1, 101);
+/** Detections kept per image: `[1, 10, 100]`. */
+export const COCO_MAX_DETS: readonly number[] = [1, 10, 100];
+/** Area ranges in square pixels, both ends inclusive, compared with the ground truth's `area`. */
+export const COCO_AREA_RANGES: readonly (readonly [number, number])[] = [
+  [0, 1e10],
+  [0, 32 ** 2],
+  [32 ** 2, 96 ** 2],
+  [96 ** 2, 1e10],
+];
+export const COCO_AREA_LABELS = ['all', 'small', 'medium', 'large'] as const;
+export type CocoAreaLabel = (typeof COCO_AREA_LABELS)[number];
+
+/** The 12 statistics `COCOeval.summarize()` prints, in its order. */
+export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+export type CocoStatName = (typeof COCO_STAT_NAMES)[number];
+export type CocoStats = Record<CocoStatName, number>;
+
+/** One category's AP over IoU .50:.95 and at IoU .50, as a run with `params.catIds = [id]` gives. */
+export interface CategoryAp {
+  categoryId: number;
+  name: string;
+  /** Ground-truth annotations of the category on the evaluated images, crowd ones included. */
+  numGt: number;
+  /** -1 when the category has no (non-crowd) ground truth, as in COCOeval. */
+  AP: number;
+  AP50: number;
+}
+
+export interface CocoEvaluation {
+  /** The 12 statistics by name; -1 where nothing could be measured. */
+  stats: CocoStats;
+  /** The same numbers as `COCOeval.stats`, in `COCO_STAT_NAMES` order. */
+  statsArray: number[];
+  perCategory: CategoryAp[];
+  /** Evaluated image ids (sorted) and category ids (sorted): the `K` axis follows `catIds`. */
+  imgIds: number[];
+  catIds: number[];
+  /** `[T, R, K, A, M]`: IoU thresholds, recall thresholds, categories, area ranges, max dets. */
+  counts: [T: number, R: number, K: number, A: number, M: number];
+  /** `COCOeval.eval['precision']`, row-major `[T, R, K, A, M]`; -1 where there is no ground truth. */
+  precision: Float64Array;
+  /** `COCOeval.eval['recall']`, row-major `[T, K, A, M]`. */
+  recall: Float64Array;
+  /** `COCOeval.eval['scores']`: the score at which each precision entry is reached. */
+  scores: Float64Array;
+}
+
+export interface CocoEvalOptions {
+  /** `params.imgIds`; default all ground-truth images. */
+  imgIds?: readonly number[];
+  /** `params.catIds`; default all ground-truth categories. */
+  catIds?: readonly number[];
+}
+
+const T = COCO_IOU_THRESHOLDS.length;
+const R = COCO_RECALL_THRESHOLDS.length;
+const A = COCO_AREA_RANGES.length;
+const M = COCO_MAX_DETS.length;
+const MAX_DET = COCO_MAX_DETS[M - 1];
+const FP = 0;
+const TP = 1;
+const IGNORED = 2;
+
+function uniqueSorted(ids: readonly number[]): number[] {
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/** Counting sort of `n` items by `keyOf(j)` in `[0, buckets)`, stable: returns start offsets and order. */
+function bucketize(n: number, buckets: number, keyOf: (j: number) => number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(buckets + 1);
+  const keys = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const key = keyOf(j);
+    keys[j] = key;
+    if (key >= 0) start[key + 1]++;
+  }
+  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+  const fill = start.slice(0, buckets);
+  const order = new Int32Array(start[buckets]);
+  for (let j = 0; j < n; j++) if (keys[j] >= 0) order[fill[keys[j]]++] = j;
+  return { start, order };
+}
+
+/**
+ * Evaluates detections against ground truth exactly as pycocotools'
+ * `COCOeval(gt, gt.loadRes(results), 'bbox')` followed by `evaluate()`, `accumulate()` and
+ * `summarize()` does, plus per-category AP and AP50.
+ *
+ * Boxes are COCO `[x, y, w, h]` in pixels. Results get `area = w * h` and ids `1…N` as `loadRes`
+ * gives them; results for categories outside `catIds` are left out, results for images that the
+ * ground truth does not list throw in `parseCocoResults`, as `loadRes` refuses them.
+ *
+ * @example
+ * const ev = evaluateCocoBbox(
+ *   { images: [{ id: 1 }, { id: 2 }], categories: [{ id: 1, name: 'benign' }],
+ *     annotations: [
+ *       { id: 1, image_id: 1, category_id: 1, bbox: [10, 10, 50, 50], area: 2500, iscrowd: 0 },
+ *       { id: 2, image_id: 2, category_id: 1, bbox: [10, 10, 50, 50], area: 2500, iscrowd: 0 }] },
+ *   [{ image_id: 1, category_id: 1, bbox: [10, 10, 50, 50], score: 0.9 }]);
+ * ev.stats.AP50; // 0.504950… (= 51/101: recall 0.5 with precision 1, then nothing)
+ */
+export function evaluateCocoBbox(gt: CocoGroundTruth, results: readonly CocoResult[], options: CocoEvalOptions = {}): CocoEvaluation {
+  const imgIds = uniqueSorted(options.imgIds ?? gt.images.map((im) => im.id));
+  const catIds = uniqueSorted(options.catIds ?? gt.categories.map((c) => c.id));
+  const I = imgIds.length;
+  const K = catIds.length;
+  const imgIndex = new Map<number, number>();
+  imgIds.forEach((id, i) => imgIndex.set(id, i));
+  const catIndex = new Map<number, number>();
+  catIds.forEach((id, k) => catIndex.set(id, k));
+  const bucketOf = (imageId: number, categoryId: number): number => {
+    const i = imgIndex.get(imageId);
+    const k = catIndex.get(categoryId);
+    return i === undefined || k === undefined ? -1 : k * I + i;
+  };
+  const B = K * I;
+
+  // Ground truth: bucketed by (category, image) in file order, as `getAnnIds` + `_prepare` group it.
+  // `loadAnns` looks annotations up by id, so a repeated id stands for the last one with that id.
+  const anns = gt.annotations;
+  const lastById = new Map<number, number>();
+  for (let j = 0; j < anns.length; j++) lastById.set(anns[j].id, j);
+  const gtBuckets = bucketize(anns.length, B, (j) => bucketOf(anns[j].image_id, anns[j].category_id));
+  const G = gtBuckets.order.length;
+  const gBox = new Float64Array(G * 4);
+  const gArea = new Float64Array(G);
+  const gCrowd = new Uint8Array(G);
+  const gId = new Float64Array(G);
+  const numGt = new Int32Array(K);
+  for (let b = 0; b < B; b++) {
+    for (let s = gtBuckets.start[b]; s < gtBuckets.start[b + 1]; s++) {
+      const ann = anns[lastById.get(anns[gtBuckets.order[s]].id)!];
+      const bb = ann.bbox;
+      gBox[s * 4] = bb[0];
+      gBox[s * 4 + 1] = bb[1];
+      gBox[s * 4 + 2] = bb[2];
+      gBox[s * 4 + 3] = bb[3];
+      gArea[s] = ann.area ?? bb[2] * bb[3];
+      gCrowd[s] = ann.iscrowd ? 1 : 0;
+      gId[s] = ann.id;
+      numGt[Math.floor(b / Math.max(I, 1))]++;
+    }
+  }
+
+  // Detections: bucketed the same way, each bucket stable-sorted by score and cut to 100.
+  const dtBuckets = bucketize(results.length, B, (j) => bucketOf(results[j].image_id, results[j].category_id));
+  const keptStart = new Int32Array(B + 1);
+  let scratchOrder = new Int32Array(64);
+  for (let b = 0; b < B; b++) {
+    const n = dtBuckets.start[b + 1] - dtBuckets.start[b];
+    keptStart[b + 1] = keptStart[b] + Math.min(n, MAX_DET);
+  }
+  const D = keptStart[B];
+  const dBox = new Float64Array(D * 4);
+  const dArea = new Float64Array(D);
+  const dScore = new Float64Array(D);
+  const dRank = new Uint8Array(D);
+  for (let b = 0; b < B; b++) {
+    const s0 = dtBuckets.start[b];
+    const n = dtBuckets.start[b + 1] - s0;
+    if (n === 0) continue;
+    if (scratchOrder.length < n) scratchOrder = new Int32Array(n * 2);
+    for (let j = 0; j < n; j++) scratchOrder[j] = dtBuckets.order[s0 + j];
+    stableSortByScoreDesc(scratchOrder, n, (j) => results[j].score);
+    const kept = Math.min(n, MAX_DET);
+    for (let r = 0; r < kept; r++) {
+      const res = results[scratchOrder[r]];
+      const d = keptStart[b] + r;
+      const bb = res.bbox;
+      dBox[d * 4] = bb[0];
+      dBox[d * 4 + 1] = bb[1];
+      dBox[d * 4 + 2] = bb[2];
+      dBox[d * 4 + 3] = bb[3];
+      dArea[d] = bb[2] * bb[3];
+      dScore[d] = res.score;
+      dRank[d] = r;
+    }
+  }
+
+  // evaluateImg for every (category, area range, image): one state byte per (area, IoU, detection).
+  const state = new Uint8Array(A * T * D);
+  const npig = new Int32Array(K * A);
+  const hasEval = new Uint8Array(K);
+  let ious = new Float64Array(MAX_DET * 16);
+  let perm = new Int32Array(16);
+  let ignored = new Uint8Array(16);
+  let gtMatched = new Uint8Array(16);
+  const iouThr = new Float64Array(T);
+  for (let t = 0; t < T; t++) iouThr[t] = Math.min(COCO_IOU_THRESHOLDS[t], 1 - 1e-10);
+
+  for (let b = 0; b < B; b++) {
+    const g0 = gtBuckets.start[b];
+    const nG = gtBuckets.start[b + 1] - g0;
+    const d0 = keptStart[b];
+    const nD = keptStart[b + 1] - d0;
+    if (nG === 0 && nD === 0) continue;
+    const k = Math.floor(b / I);
+    hasEval[k] = 1;
+    if (nG > perm.length) {
+      perm = new Int32Array(nG * 2);
+      ignored = new Uint8Array(nG * 2);
+      gtMatched = new Uint8Array(nG * 2);
+    }
+    if (nD * nG > ious.length) ious = new Float64Array(nD * nG * 2);
+    if (nG > 0 && nD > 0) bboxIou(dBox, d0, nD, gBox, g0, nG, gCrowd, ious);
+
+    for (let a = 0; a < A; a++) {
+      const lo = COCO_AREA_RANGES[a][0];
+      const hi = COCO_AREA_RANGES[a][1];
+      // gt sorted with ignored ones last (stable)
+      let p = 0;
+      for (let g = 0; g < nG; g++) {
+        const s = g0 + g;
+        if (!(gCrowd[s] || gArea[s] < lo || gArea[s] > hi)) {
+          perm[p] = g;
+          ignored[p++] = 0;
+        }
+      }
+      npig[k * A + a] += p;
+      for (let g = 0; g < nG; g++) {
+        const s = g0 + g;
+        if (gCrowd[s] || gArea[s] < lo || gArea[s] > hi) {
+          perm[p] = g;
+          ignored[p++] = 1;
+        }
+      }
+      for (let t = 0; t < T; t++) {
+        const base = (a * T + t) * D + d0;
+        gtMatched.fill(0, 0, nG);
+        for (let d = 0; d < nD; d++) {
+          let iou = iouThr[t];
+          let m = -1;
+          if (nG > 0) {
+            const row = d * nG;
+            for (let gi = 0; gi < nG; gi++) {
+              const g = perm[gi];
+              if (gtMatched[gi] && !gCrowd[g0 + g]) continue;
+              if (m > -1 && ignored[m] === 0 && ignored[gi] === 1) break;
+              const v = ious[row + g];
+              if (v < iou) continue;
+              iou = v;
+              m = gi;
+            }
+          }
+          let dtIgnored: boolean;
+          let matchedId = 0;
+          if (m === -1) {
+            dtIgnored = false;
+          } else {
+            dtIgnored = ignored[m] === 1;
+            matchedId = gId[g0 + perm[m]];
+            gtMatched[m] = 1;
+          }
+          const area = dArea[d0 + d];
+          if (matchedId === 0 && (area < lo || area > hi)) dtIgnored = true;
+          state[base + d] = dtIgnored ? IGNORED : matchedId !== 0 ? TP : FP;
+        }
+      }
+    }
+  }
+
+  // accumulate
+  const precision = new Float64Array(T * R * K * A * M).fill(-1);
+  const recall = new Float64Array(T * K * A * M).fill(-1);
+  const scores = new Float64Array(T * R * K * A * M).fill(-1);
+  const rc = new Float64Array(Math.max(D, 1));
+  const pr = new Float64Array(Math.max(D, 1));
+  const sc = new Float64Array(Math.max(D, 1));
+  for (let k = 0; k < K; k++) {
+    if (!hasEval[k]) continue;
+    const kS = keptStart[k * I];
+    const kE = keptStart[(k + 1) * I];
+    const nK = kE - kS;
+    const order = new Int32Array(nK);
+    for (let j = 0; j < nK; j++) order[j] = kS + j;
+    stableSortByScoreDesc(order, nK, (d) => dScore[d]);
+    for (let a = 0; a < A; a++) {
+      const np = npig[k * A + a];
+      if (np === 0) continue;
+      for (let m = 0; m < M; m++) {
+        const maxDet = COCO_MAX_DETS[m];
+        for (let t = 0; t < T; t++) {
+          const base = (a * T + t) * D;
+          let nd = 0;
+          let tp = 0;
+          let fp = 0;
+          for (let j = 0; j < nK; j++) {
+            const d = order[j];
+            if (dRank[d] >= maxDet) continue;
+            const s = state[base + d];
+            if (s === TP) tp++;
+            else if (s === FP) fp++;
+            rc[nd] = tp / np;
+            pr[nd] = tp / (fp + tp + NP_SPACING_1);
+            sc[nd] = dScore[d];
+            nd++;
+          }
+          recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
+          for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+          let pi = 0;
+          for (let r = 0; r < R; r++) {
+            const at = (((t * R + r) * K + k) * A + a) * M + m;
+            const thr = COCO_RECALL_THRESHOLDS[r];
+            while (pi < nd && rc[pi] < thr) pi++;
+            if (pi < nd) {
+              precision[at] = pr[pi];
+              scores[at] = sc[pi];
+            } else {
+              precision[at] = 0;
+              scores[at] = 0;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  const counts: CocoEvaluation['counts'] = [T, R, K, A, M];
+  const statsArray = summarizeDets(precision, recall, K);
+  const stats = Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [n, statsArray[i]])) as CocoStats;
+  const names = new Map(gt.categories.map((c) => [c.id, c.name]));
+  const perCategory = catIds.map((id, k) => ({
+    categoryId: id,
+    name: names.get(id) ?? String(id),
+    numGt: numGt[k],
+    AP: summarizeOne(precision, recall, K, true, null, 0, M - 1, k),
+    AP50: summarizeOne(precision, recall, K, true, 0.5, 0, M - 1, k),
+  }));
+  return { stats, statsArray, perCategory, imgIds, catIds, counts, precision, recall, scores };
+}
+
+/** Stable sort of `order[0..n)` by descending score (ties keep their order), as `argsort(-s, 'mergesort')`. */
+function stableSortByScoreDesc(order: Int32Array, n: number, scoreOf: (j: number) => number): void {
+  if (n < 2) return;
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const v = order[i];
+      const sv = scoreOf(v);
+      let j = i - 1;
+      while (j >= 0 && scoreOf(order[j]) < sv) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = v;
+    }
+    return;
+  }
+  const pos = Array.from(order.subarray(0, n), (v, i) => i);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = scoreOf(order[i]);
+  pos.sort((x, y) => (keys[x] > keys[y] ? -1 : keys[x] < keys[y] ? 1 : x - y));
+  const copy = order.slice(0, n);
+  for (let i = 0; i < n; i++) order[i] = copy[pos[i]];
+}
+
+/**
+ * `maskUtils.iou(dt, gt, iscrowd)` for boxes, operation for operation as `bbIou` in maskApi.c:
+ * `out[d * nG + g]` is intersection over union, or over the detection's area for a crowd region.
+ */
+function bboxIou(dBox: Float64Array, d0: number, nD: number, gBox: Float64Array, g0: number, nG: number, gCrowd: Uint8Array, out: Float64Array): void {
+  for (let g = 0; g < nG; g++) {
+    const go = (g0 + g) * 4;
+    const gx = gBox[go], gy = gBox[go + 1], gw = gBox[go + 2], gh = gBox[go + 3];
+    const ga = gw * gh;
+    const crowd = gCrowd[g0 + g] === 1;
+    for (let d = 0; d < nD; d++) {
+      const o = (d0 + d) * 4;
+      const dx = dBox[o], dy = dBox[o + 1], dw = dBox[o + 2], dh = dBox[o + 3];
+      const da = dw * dh;
+      out[d * nG + g] = 0;
+      const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
+      if (w <= 0) continue;
+      const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
+      if (h <= 0) continue;
+      const i = w * h;
+      const u = crowd ? da : da + ga - i;
+      out[d * nG + g] = i / u;
+    }
+  }
+}
+
+/**
+ * `COCOeval.summarize()._summarize`: the mean of the selected precision (`ap`) or recall entries
+ * above -1, in numpy's element order and summation; -1 when there are none. `k` restricts to one
+ * category (the per-category runs), `null` averages over all.
+ */
+function summarizeOne(precision: Float64Array, recall: Float64Array, K: number, ap: boolean, iouThr: number | null, a: number, m: number, k: number | null = null): number {
+  const ts: number[] = [];
+  for (let t = 0; t < T; t++) if (iouThr === null || COCO_IOU_THRESHOLDS[t] === iouThr) ts.push(t);
+  const k0 = k ?? 0;
+  const k1 = k === null ? K : k + 1;
+  const buf = new Float64Array(ts.length * (ap ? R : 1) * (k1 - k0));
+  let n = 0;
+  for (const t of ts) {
+    if (ap) {
+      for (let r = 0; r < R; r++) {
+        for (let kk = k0; kk < k1; kk++) {
+          const v = precision[(((t * R + r) * K + kk) * A + a) * M + m];
+          if (v > -1) buf[n++] = v;
+        }
+      }
+    } else {
+      for (let kk = k0; kk < k1; kk++) {
+        const v = recall[((t * K + kk) * A + a) * M + m];
+        if (v > -1) buf[n++] = v;
+      }
+    }
+  }
+  return n === 0 ? -1 : pairwiseSum(buf, 0, n) / n;
+}
+
+function summarizeDets(precision: Float64Array, recall: Float64Array, K: number): number[] {
+  const m100 = COCO_MAX_DETS.indexOf(100);
+  const s = (ap: boolean, iouThr: number | null, a: number, m: number) => summarizeOne(precision, recall, K, ap, iouThr, a, m);
+  return [
+    s(true, null, 0, m100),
+    s(true, 0.5, 0, m100),
+    s(true, 0.75, 0, m100),
+    s(true, null, 1, m100),
+    s(true, null, 2, m100),
+    s(true, null, 3, m100),
+    s(false, null, 0, 0),
+    s(false, null, 0, 1),
+    s(false, null, 0, m100),
+    s(false, null, 1, m100),
+    s(false, null, 2, m100),
+    s(false, null, 3, m100),
+  ];
+}
+
+/** Options for reading one curve out of an evaluation. */
+export interface PrCurveOptions {
+  /** IoU threshold, one of `COCO_IOU_THRESHOLDS` (default 0.5). */
+  iouThr?: number;
+  area?: CocoAreaLabel;
+  maxDets?: number;
+}
+
+/**
+ * The precision–recall curve COCOeval stores for one category: precision at each of the 101 recall
+ * thresholds (`null` where the category has no ground truth).
+ *
+ * @example prCurve(ev, 2, { iouThr: 0.5 }) // { recall: [0, 0.01, …, 1], precision: [1, 1, …, 0] }
+ */
+export function prCurve(ev: CocoEvaluation, categoryId: number, options: PrCurveOptions = {}): { recall: number[]; precision: number[] } | null {
+  const k = ev.catIds.indexOf(categoryId);
+  const t = COCO_IOU_THRESHOLDS.indexOf(options.iouThr ?? 0.5);
+  const a = COCO_AREA_LABELS.indexOf(options.area ?? 'all');
+  const m = COCO_MAX_DETS.indexOf(options.maxDets ?? 100);
+  if (k < 0 || t < 0 || a < 0 || m < 0) return null;
+  const [, Rr, K, Aa, Mm] = ev.counts;
+  const precision: number[] = [];
+  for (let r = 0; r < Rr; r++) precision.push(ev.precision[(((t * Rr + r) * K + k) * Aa + a) * Mm + m]);
+  if (precision.every((v) => v === -1)) return null;
+  return { recall: Array.from(COCO_RECALL_THRESHOLDS), precision };
+}

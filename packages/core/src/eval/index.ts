@@ -1,0 +1,3 @@
+export * from './coco-input.js';
+export * from './coco.js';
+export { linspace, pairwiseSum } from './numpy.js';

@@ -1,0 +1,117 @@
+/**
+ * A complete Datature upload folder: the images (copied, never the masks), the annotation file(s)
+ * in the chosen format, and UPLOAD.md saying which import option to choose and in which order.
+ */
+import { constants, copyFileSync, linkSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFolderAtomic } from '../atomic.js';
+import { BusToolsError, describeError } from '../errors.js';
+import type { AnnotatedImage, Category } from '../dataset/types.js';
+import { FORMATS, type ExportFormat } from '../formats/index.js';
+import { writeFileSync } from 'node:fs';
+
+export interface UploadFolderOptions {
+  format: ExportFormat;
+  /** Hard-link images instead of copying them (same filesystem only; falls back to copying). */
+  link?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface UploadFolderResult {
+  dir: string;
+  images: number;
+  boxes: number;
+  /** Files written, relative to `dir`. */
+  annotationFiles: string[];
+}
+
+/**
+ * Throws when two images would upload under the same file name (Datature matches by name, so one
+ * would receive the other's boxes).
+ */
+export function assertUniqueUploadNames(images: readonly AnnotatedImage[]): void {
+  const seen = new Map<string, AnnotatedImage>();
+  const clashes: string[] = [];
+  for (const img of images) {
+    const prev = seen.get(img.fileName);
+    if (prev) clashes.push(`"${img.fileName}": ${prev.path ?? '?'} and ${img.path ?? '?'}`);
+    else seen.set(img.fileName, img);
+  }
+  if (clashes.length) {
+    throw new BusToolsError(
+      'UPLOAD_NAME_COLLISION',
+      `${clashes.length} upload name(s) used by two images; Datature matches annotations by file name, so rename one of each pair:\n  ${clashes.join('\n  ')}`,
+    );
+  }
+}
+
+/** The text of UPLOAD.md for a folder in `format`. */
+export function uploadInstructions(format: ExportFormat, images: number, boxes: number, categories: readonly Category[]): string {
+  const f = FORMATS[format];
+  return `# Upload to Datature
+
+Made by bus-tools: ${images} images, ${boxes} boxes, classes ${categories.map((c) => `${c.name} (${c.id})`).join(', ')}.
+
+1. **Images first.** In your Datature project open *Assets* (Images) → *Upload* and upload every file
+   in \`images/\`. Annotations are matched to images by file name, so upload the files as they are,
+   without renaming them.
+2. **Then the annotations.** Open *Annotations* → *Upload annotations*, choose the format
+   **${f.datatureOption}** and upload ${f.annotationUpload}.
+${format === 'datature-csv-wh' ? `
+   This file holds *width and height* columns (\`filename,xmin,ymin,width,height,label\`). Do not
+   import it as "CSV Four Corner": that reads width as xmax and produces invalid boxes. For the
+   Four-Corner option, export with \`--format datature-csv-4c\`.
+` : ''}${format === 'datature-csv-4c' ? `
+   This file holds *corner* columns (\`filename,xmin,ymin,xmax,ymax,label\`, xmax = xmin + width).
+   Do not import it as "CSV Width Height".
+` : ''}
+Contents: ${f.summary}.
+`;
+}
+
+/**
+ * Writes an upload folder at `dir` atomically (built beside it, then swapped in).
+ * Every image must have `path` set. Inputs are only read.
+ *
+ * @example
+ *   const { images, categories } = await extractBoxes(await discoverDataset(root));
+ *   await writeUploadFolder('busi-upload', images, categories, { format: 'datature-csv-wh' });
+ */
+export async function writeUploadFolder(
+  dir: string,
+  images: readonly AnnotatedImage[],
+  categories: readonly Category[],
+  options: UploadFolderOptions,
+): Promise<UploadFolderResult> {
+  assertUniqueUploadNames(images);
+  const spec = FORMATS[options.format];
+  const files = spec.write(images, categories);
+  const boxes = images.reduce((n, img) => n + img.boxes.length, 0);
+  await writeFolderAtomic(dir, async (tmp) => {
+    mkdirSync(join(tmp, 'images'));
+    let done = 0;
+    for (const img of images) {
+      if (!img.path) throw new BusToolsError('NO_IMAGE_PATH', `${img.fileName}: no image file to copy`);
+      const target = join(tmp, 'images', img.fileName);
+      try {
+        if (options.link) {
+          try {
+            linkSync(img.path, target);
+          } catch {
+            copyFileSync(img.path, target, constants.COPYFILE_FICLONE);
+          }
+        } else copyFileSync(img.path, target, constants.COPYFILE_FICLONE);
+      } catch (cause) {
+        throw new BusToolsError('WRITE_FAILED', `${img.path}: cannot be copied into the upload folder (${describeError(cause)})`, { file: img.path, cause });
+      }
+      options.onProgress?.(++done, images.length);
+    }
+    for (const f of files) {
+      const target = join(tmp, f.path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, f.content);
+    }
+    writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, images.length, boxes, categories));
+  });
+  return { dir, images: images.length, boxes, annotationFiles: files.map((f) => f.path) };
+}

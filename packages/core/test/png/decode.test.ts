@@ -1,0 +1,86 @@
+import sharp from 'sharp';
+import { components, decodeMaskPng, encodeMaskPng, readPngHeader, runsFromPixels, type MaskEncoding } from '@bus-tools/core';
+
+// A 13×6 mask: a blob touching the left border, a diagonal pair, and a pixel in the last column
+// (13 columns: the 1-bit rows do not end on a byte boundary).
+const W = 13;
+const H = 6;
+const ROWS = [
+  '##...........',
+  '###......#...',
+  '##......#....',
+  '............#',
+  '.....###.....',
+  '.....#.#....#',
+];
+const PIXELS = Uint8Array.from(ROWS.join('').split(''), (c) => (c === '#' ? 1 : 0));
+const EXPECTED = components(runsFromPixels(PIXELS, W, H));
+
+describe('decodeMaskPng: every encoding gives the same lesion pixels', () => {
+  test('the drawn mask has the components we expect', () => {
+    expect(EXPECTED.map((c) => c.xyxy)).toEqual([
+      [0, 0, 3, 3],
+      [8, 1, 10, 3],
+      [12, 3, 13, 4],
+      [5, 4, 8, 6],
+      [12, 5, 13, 6],
+    ]);
+  });
+
+  test.each<[MaskEncoding, number | undefined]>([
+    ['gray1', undefined],
+    ['gray8', 255],
+    ['gray8', 1], // "any non-zero pixel", not "== 255"
+    ['gray16', 65535],
+    ['gray16', 1], // would vanish if 16-bit were scaled down to 8 bits
+    ['rgb8', 255],
+    ['rgba8', 255],
+  ])('%s with lesion value %s', (encoding, value) => {
+    const png = encodeMaskPng(PIXELS, W, H, encoding, { value });
+    expect(readPngHeader(png).width).toBe(W);
+    expect(components(decodeMaskPng(png))).toEqual(EXPECTED);
+  });
+
+  test('RGBA: alpha is not a lesion signal, and fully transparent pixels are background', () => {
+    const zero = new Uint8Array(W * H);
+    // BUSI's two RGBA masks: alpha 255 everywhere; a black opaque image has no lesion
+    expect(components(decodeMaskPng(encodeMaskPng(zero, W, H, 'rgba8', { alpha: 255 })))).toEqual([]);
+    expect(components(decodeMaskPng(encodeMaskPng(PIXELS, W, H, 'rgba8', { alpha: 0 })))).toEqual([]);
+  });
+
+  const sharpRaw = () => sharp(Buffer.from(PIXELS.map((p) => p * 255)), { raw: { width: W, height: H, channels: 1 } });
+  test.each([
+    ['sharp 8-bit gray', () => sharpRaw().toColourspace('b-w').png(), { colorType: 0, bitDepth: 8 }],
+    ['sharp palette', () => sharpRaw().png({ palette: true, colours: 2 }), { colorType: 3 }],
+    ['sharp palette 1-bit', () => sharpRaw().png({ palette: true, colours: 2, bitdepth: 1 }), { colorType: 3, bitDepth: 1 }],
+    ['sharp Adam7 interlaced', () => sharpRaw().png({ progressive: true }), { interlaced: true }],
+    ['sharp 16-bit gray', () => sharpRaw().toColourspace('grey16').png(), { colorType: 0, bitDepth: 16 }],
+    ['sharp RGB with adaptive filtering', () => sharpRaw().toColourspace('srgb').png({ adaptiveFiltering: true }), { colorType: 2 }],
+  ])('%s (written by libvips/libpng)', async (_name, make, header) => {
+    const png = await make().toBuffer();
+    expect(readPngHeader(png)).toMatchObject(header);
+    expect(components(decodeMaskPng(png))).toEqual(EXPECTED);
+  });
+});
+
+describe('decodeMaskPng: bad input names the file and the problem', () => {
+  const good = encodeMaskPng(PIXELS, W, H, 'gray1');
+  test.each([
+    ['zero bytes', Buffer.alloc(0), /mask\.png: the file is empty \(0 bytes\)/],
+    ['not a PNG', Buffer.from('GIF89a this is not a png at all, not at all'), /mask\.png: not a PNG file/],
+    ['truncated in the header', good.subarray(0, 20), /mask\.png: truncated PNG/],
+    ['truncated in the data', good.subarray(0, good.length - 20), /mask\.png: truncated PNG/],
+    [
+      'corrupt compressed data',
+      (() => {
+        const b = Buffer.from(good);
+        const idat = b.indexOf('IDAT');
+        for (let i = idat + 6; i < idat + 14; i++) b[i] ^= 0x5a;
+        return b;
+      })(),
+      /mask\.png: corrupt or truncated PNG: its image data does not decompress/,
+    ],
+  ])('%s', (_name, buf, message) => {
+    expect(() => decodeMaskPng(buf, 'mask.png')).toThrow(message);
+  });
+});
