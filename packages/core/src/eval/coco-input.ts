@@ -7,14 +7,14 @@
  */
 import { BusToolsError } from '../errors.js';
 
-export interface CocoImage {
+export interface EvalImage {
   id: number;
   file_name?: string;
   width?: number;
   height?: number;
 }
 
-export interface CocoAnnotation {
+export interface EvalAnnotation {
   id: number;
   image_id: number;
   category_id: number;
@@ -26,16 +26,16 @@ export interface CocoAnnotation {
   iscrowd?: number | boolean;
 }
 
-export interface CocoCategory {
+export interface EvalCategory {
   id: number;
   name: string;
 }
 
 /** A COCO ground-truth file as the evaluator needs it. */
-export interface CocoGroundTruth {
-  images: CocoImage[];
-  annotations: CocoAnnotation[];
-  categories: CocoCategory[];
+export interface EvalGroundTruth {
+  images: EvalImage[];
+  annotations: EvalAnnotation[];
+  categories: EvalCategory[];
 }
 
 /** One entry of a COCO results file (`predict` adds `file_name` and `label`). */
@@ -64,7 +64,7 @@ function bad(file: string | undefined, what: string, fix: string): BusToolsError
  *
  * @example parseCocoGroundTruth(JSON.parse(text), 'gt.json').annotations.length
  */
-export function parseCocoGroundTruth(json: unknown, file?: string): CocoGroundTruth {
+export function parseCocoGroundTruth(json: unknown, file?: string): EvalGroundTruth {
   const fix = 'Expected COCO ground truth: {"images": [{"id", "file_name", …}], "annotations": [{"id", "image_id", "category_id", "bbox": [x, y, w, h]}], "categories": [{"id", "name"}]}';
   if (!isRecord(json)) throw bad(file, 'is not a JSON object', fix);
   for (const key of ['images', 'annotations', 'categories'] as const) {
@@ -87,7 +87,7 @@ export function parseCocoGroundTruth(json: unknown, file?: string): CocoGroundTr
   categories.forEach((c, i) => {
     if (!isRecord(c) || !isNum(c.id)) throw bad(file, `categories[${i}] has no numeric "id"`, fix);
   });
-  return json as unknown as CocoGroundTruth;
+  return json as unknown as EvalGroundTruth;
 }
 
 /**
@@ -111,7 +111,7 @@ export function parseCocoResults(json: unknown, file?: string): CocoResult[] {
  * Throws like pycocotools' `loadRes` ("Results do not correspond to current coco set") when a result
  * names an image the ground truth does not list.
  */
-export function assertResultsMatchImages(gt: CocoGroundTruth, results: readonly CocoResult[], file?: string): void {
+export function assertResultsMatchImages(gt: EvalGroundTruth, results: readonly CocoResult[], file?: string): void {
   const ids = new Set(gt.images.map((im) => im.id));
   const unknown = results.find((r) => !ids.has(r.image_id));
   if (unknown) {

@@ -16,7 +16,7 @@
  * object is made per detection–ground-truth pair.
  */
 import { linspace, pairwiseSum, NP_SPACING_1 } from './numpy.js';
-import type { CocoGroundTruth, CocoResult } from './coco-input.js';
+import type { EvalGroundTruth, CocoResult } from './coco-input.js';
 
 /** IoU thresholds `np.linspace(.5, .95, 10)`: `0.5, 0.55, …, 0.8999999999999999, 0.95`. */
 export const COCO_IOU_THRESHOLDS: Float64Array = linspace(0.5, 0.95, 10);
@@ -123,7 +123,7 @@ function bucketize(n: number, buckets: number, keyOf: (j: number) => number): { 
  *   [{ image_id: 1, category_id: 1, bbox: [10, 10, 50, 50], score: 0.9 }]);
  * ev.stats.AP50; // 0.504950… (= 51/101: recall 0.5 with precision 1, then nothing)
  */
-export function evaluateCocoBbox(gt: CocoGroundTruth, results: readonly CocoResult[], options: CocoEvalOptions = {}): CocoEvaluation {
+export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResult[], options: CocoEvalOptions = {}): CocoEvaluation {
   const imgIds = uniqueSorted(options.imgIds ?? gt.images.map((im) => im.id));
   const catIds = uniqueSorted(options.catIds ?? gt.categories.map((c) => c.id));
   const I = imgIds.length;
