@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Detection } from '../box.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
 import { readImageSize } from '../image.js';
+import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
 import { decodeMaskPng } from '../png/decode.js';
 import type { Dataset, DatasetImage } from './discover.js';
@@ -138,6 +139,7 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
     options.onProgress?.(++done, selected.length);
   }
   stats.images = images.length;
+  problems.sort((a, b) => naturalCompare(a.file, b.file));
   return { images, categories, problems, stats };
 }
 

@@ -46,7 +46,7 @@ export function fromYolo(text: string, width: number, height: number, classNames
       throw new BusToolsError('BAD_YOLO', `${file}: line ${i + 1} is not "class cx cy w h" with a known class: ${line}`, { file });
     }
     let xyxy = cxcywhNormalizedToXyxy([parts[1], parts[2], parts[3], parts[4]], width, height);
-    if (round) xyxy = xyxy.map(Math.round) as Xyxy;
+    if (round) xyxy = xyxy.map((v) => Math.round(v) || 0) as Xyxy; // `|| 0`: no -0 at the left edge
     out.push({ xyxy, label: classNames[parts[0]], classId: parts[0] + 1 });
   });
   return out;

@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverDataset, encodeMaskPng, extractBoxes, xyxyToXywh } from '@bus-tools/core';
+import { FIXTURES, SAMPLE_BUSI } from '../../../../fixtures/index.js';
+
+interface ExpectedImage {
+  label: string;
+  width: number;
+  height: number;
+  boxes: Array<{ mask: string; encoding: string; bbox: number[]; area: number; specks: number }>;
+}
+const expected: Record<string, ExpectedImage> = JSON.parse(readFileSync(join(FIXTURES, 'sample-busi-expected.json'), 'utf8'));
+
+describe('discoverDataset on the sample', () => {
+  test('finds every image with its masks in natural order', async () => {
+    const ds = await discoverDataset(SAMPLE_BUSI);
+    expect(ds.problems).toEqual([]);
+    expect(ds.labels).toEqual(['benign', 'malignant', 'normal']);
+    expect(ds.images.map((i) => i.fileName)).toEqual([
+      'benign (1).png', 'benign (2).png', 'benign (3).png', 'benign (4).png', 'benign (5).png', 'benign (10).png',
+      'malignant (1).png', 'malignant (2).png', 'malignant (3).png', 'normal (1).png', 'normal (2).png',
+    ]);
+    const b4 = ds.images.find((i) => i.fileName === 'benign (4).png')!;
+    expect(b4.masks.map((m) => [m.path.split('/').pop(), m.index])).toEqual([
+      ['benign (4)_mask.png', 0],
+      ['benign (4)_mask_1.png', 1],
+    ]);
+  });
+});
+
+describe('extractBoxes on the sample', () => {
+  test('default: one box per lesion mask, equal to the boxes drawn by the generator', async () => {
+    const { images, stats, problems } = await extractBoxes(await discoverDataset(SAMPLE_BUSI));
+    expect(problems).toEqual([]);
+    const got = Object.fromEntries(images.map((i) => [i.fileName, i.boxes.map((b) => [...xyxyToXywh(b.xyxy), b.area])]));
+    const want = Object.fromEntries(
+      Object.entries(expected)
+        .filter(([, e]) => e.label !== 'normal')
+        .map(([name, e]) => [name, e.boxes.map((b) => [...b.bbox, b.area])]),
+    );
+    expect(got).toEqual(want);
+    const specks = Object.values(expected).flatMap((e) => e.boxes).reduce((n, b) => n + b.specks, 0);
+    expect(stats).toEqual({ images: 9, masks: 11, boxes: 11, specksDropped: specks, skipped: 0 });
+  });
+
+  test('--min-area 0 keeps every speck as its own box', async () => {
+    const { images, stats } = await extractBoxes(await discoverDataset(SAMPLE_BUSI), { minArea: 0 });
+    const b2 = images.find((i) => i.fileName === 'benign (2).png')!;
+    expect(b2.boxes.map((b) => b.area).sort((a, b) => a - b)).toEqual([1, 3, expected['benign (2).png'].boxes[0].area]);
+    expect(stats.specksDropped).toBe(0);
+  });
+
+  test('mask mode with min-area 0 widens the box by the speck (the tutorial); default mode does not', async () => {
+    const ds = await discoverDataset(SAMPLE_BUSI);
+    const tutorial = await extractBoxes(ds, { boxes: 'mask', minArea: 0 });
+    const clean = await extractBoxes(ds, { boxes: 'mask' });
+    const pick = (r: typeof clean) => r.images.find((i) => i.fileName === 'benign (10).png')!.boxes;
+    const lesion = expected['benign (10).png'].boxes[0].bbox; // speck at x 250..257, y 30
+    expect(pick(clean).map((b) => xyxyToXywh(b.xyxy))).toEqual([lesion]);
+    const [x1, y1, x2, y2] = pick(tutorial)[0].xyxy;
+    expect([x1, y1, x2, y2]).toEqual([lesion[0], 30, 258, lesion[1] + lesion[3]]);
+  });
+
+  test('image mode: nested masks give one box whose area counts shared pixels once', async () => {
+    const { images } = await extractBoxes(await discoverDataset(SAMPLE_BUSI), { boxes: 'image' });
+    const b4 = images.find((i) => i.fileName === 'benign (4).png')!;
+    const [outer] = expected['benign (4).png'].boxes;
+    expect(b4.boxes).toHaveLength(1);
+    expect(xyxyToXywh(b4.boxes[0].xyxy)).toEqual(outer.bbox);
+    expect(b4.boxes[0].area).toBe(outer.area); // the inner mask lies inside the outer one
+    const b3 = images.find((i) => i.fileName === 'benign (3).png')!;
+    expect(b3.boxes).toHaveLength(1);
+  });
+
+  test('classes and normal images', async () => {
+    const ds = await discoverDataset(SAMPLE_BUSI);
+    const onlyMalignant = await extractBoxes(ds, { classes: ['malignant'] });
+    expect(onlyMalignant.images.map((i) => i.fileName)).toEqual(['malignant (1).png', 'malignant (2).png', 'malignant (3).png']);
+    expect(onlyMalignant.categories).toEqual([{ id: 1, name: 'malignant' }]);
+    expect(onlyMalignant.images[0].boxes[0]).toMatchObject({ label: 'malignant', classId: 1 });
+    const withNormal = await extractBoxes(ds, { includeNormal: true });
+    const normal = withNormal.images.filter((i) => i.label === 'normal');
+    expect(normal.map((i) => [i.fileName, i.boxes.length, i.width, i.height])).toEqual([
+      ['normal (1).png', 0, 280, 210],
+      ['normal (2).png', 0, 260, 200],
+    ]);
+  });
+
+  test.each([
+    ['boxes', { boxes: 'polygon' }, /Expected one of component, mask, image for boxes but received "polygon"/],
+    ['minArea', { minArea: -1 }, /Expected integer between 0 and 1000000000 for minArea but received -1/],
+  ])('rejects a bad %s', async (_n, opts, message) => {
+    await expect(extractBoxes(await discoverDataset(SAMPLE_BUSI), opts as never)).rejects.toThrow(message);
+  });
+});
+
+describe('bad input: named, skipped, everything else processed, inputs untouched', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'bus-bad-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const copyImage = (from: string, to: string) => {
+    mkdirSync(join(root, to.split('/')[0]), { recursive: true });
+    copyFileSync(join(SAMPLE_BUSI, from), join(root, to));
+  };
+
+  test('each broken file becomes a problem naming it; the good image still gets its box', async () => {
+    copyImage('benign/benign (1).png', 'benign/benign (1).png');
+    copyImage('benign/benign (1)_mask.png', 'benign/benign (1)_mask.png');
+    const good = readFileSync(join(root, 'benign/benign (1)_mask.png'));
+    const cases: Record<string, Buffer | null> = {
+      'benign (2)': Buffer.alloc(0), // zero-byte mask
+      'benign (3)': good.subarray(0, good.length - 30), // truncated
+      'benign (4)': Buffer.from('this is a JPEG, honest'), // not a PNG
+      'benign (5)': encodeMaskPng(new Uint8Array(10 * 10).fill(1), 10, 10, 'gray1'), // wrong size
+    };
+    for (const [name, mask] of Object.entries(cases)) {
+      copyImage('benign/benign (1).png', `benign/${name}.png`);
+      writeFileSync(join(root, `benign/${name}_mask.png`), mask!);
+    }
+    copyImage('benign/benign (1)_mask.png', 'benign/benign (6)_mask.png'); // mask without image
+    copyImage('benign/benign (1).png', 'benign/benign (7).png'); // image without mask
+    copyImage('benign/benign (1).png', 'malignant/malignant (1).png');
+    writeFileSync(join(root, 'malignant/malignant (1)_mask.png'), good);
+    writeFileSync(join(root, 'malignant/malignant (2).png'), Buffer.alloc(0)); // zero-byte image
+    writeFileSync(join(root, 'malignant/malignant (2)_mask.png'), good);
+    const before = readFileSync(join(root, 'benign/benign (3)_mask.png'));
+
+    const { images, problems, stats } = await extractBoxes(await discoverDataset(root));
+    expect(images.map((i) => i.fileName)).toEqual(['benign (1).png', 'malignant (1).png']);
+    expect(stats.skipped).toBe(5);
+    const byCode = problems.map((p) => [p.code, p.file.slice(root.length + 1), p.severity]);
+    expect(byCode).toEqual([
+      ['BAD_PNG', 'benign/benign (2)_mask.png', 'error'],
+      ['BAD_PNG', 'benign/benign (3)_mask.png', 'error'],
+      ['BAD_PNG', 'benign/benign (4)_mask.png', 'error'],
+      ['SIZE_MISMATCH', 'benign/benign (5)_mask.png', 'error'],
+      ['MASK_WITHOUT_IMAGE', 'benign/benign (6)_mask.png', 'error'],
+      ['IMAGE_WITHOUT_MASK', 'benign/benign (7).png', 'error'],
+      ['BAD_PNG', 'malignant/malignant (2).png', 'error'],
+    ]);
+    expect(problems[0].message).toMatch(/benign \(2\)_mask\.png: the file is empty \(0 bytes\).*image "benign \(2\)\.png" skipped/);
+    expect(problems[3].message).toMatch(/mask is 10×10 but its image is 300×230/);
+    expect(problems[5].message).toMatch(/expected "benign \(7\)_mask\.png" beside it/);
+    expect(readFileSync(join(root, 'benign/benign (3)_mask.png'))).toEqual(before);
+  });
+
+  test('an empty folder, a folder without masks and a missing folder are clear errors', async () => {
+    await expect(discoverDataset(root)).rejects.toThrow(/no images found/);
+    copyImage('benign/benign (1).png', 'benign/benign (1).png');
+    await expect(discoverDataset(root)).rejects.toThrow(/found 1 images but no masks.*name_mask\.png/);
+    await expect(discoverDataset(join(root, 'nope'))).rejects.toThrow(/nope: no such folder/);
+    await expect(discoverDataset(join(root, 'benign/benign (1).png'))).rejects.toThrow(/is a file, not a folder/);
+  });
+
+  test('a flat folder of images with masks beside them', async () => {
+    copyFileSync(join(SAMPLE_BUSI, 'malignant/malignant (2).png'), join(root, 'malignant (2).png'));
+    copyFileSync(join(SAMPLE_BUSI, 'malignant/malignant (2)_mask.png'), join(root, 'malignant (2)_mask.png'));
+    const { images } = await extractBoxes(await discoverDataset(root));
+    expect(images.map((i) => [i.fileName, i.label, xyxyToXywh(i.boxes[0].xyxy)])).toEqual([
+      ['malignant (2).png', 'malignant', expected['malignant (2).png'].boxes[0].bbox],
+    ]);
+  });
+});
