@@ -8,6 +8,9 @@ import { commands } from './commands/index.js';
 
 const EPILOG = 'Exit codes: 0 ok · 1 failed · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
 
+/** Thrown from `.fail()` so a usage error stops parsing before any handler runs. */
+class UsageError extends Error {}
+
 /** Builds the CLI for `io`; tests call this with argument arrays. */
 export function createCli(io: Io = processIo()): Argv {
   let cli = yargs()
@@ -21,14 +24,12 @@ export function createCli(io: Io = processIo()): Argv {
     .help()
     .alias('h', 'help')
     .version(false)
+    .exitProcess(false)
     .fail((msg, err) => {
-      if (err) {
-        io.stderr(`bus-tools: ${err.message}\n`);
-        io.exitCode = ExitCode.failed;
-        return;
-      }
-      io.stderr(`bus-tools: ${msg}\nRun with --help to see the options.\n`);
+      // Only parsing and validation failures arrive here; errors thrown by handlers reject parseAsync.
+      io.stderr(`bus-tools: ${msg ?? err?.message}\nRun with --help to see the options.\n`);
       io.exitCode = ExitCode.usage;
+      throw new UsageError(msg ?? err?.message ?? 'usage error');
     });
   for (const c of commands) {
     const mod: CommandModule = { command: c.command, describe: c.describe, builder: c.builder, handler: (argv) => c.handler(argv, io) };
@@ -41,15 +42,13 @@ export function createCli(io: Io = processIo()): Argv {
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const cli = createCli(io);
   try {
-    await cli.parseAsync(argv, {}, (err, _argv, output) => {
-      if (output) (err ? io.stderr : io.stdout)(output.endsWith('\n') ? output : `${output}\n`);
+    await cli.parseAsync(argv, {}, (_err, _argv, output) => {
+      if (output) io.stdout(output.endsWith('\n') ? output : `${output}\n`); // --help
     });
   } catch (err) {
-    // .fail() already reported it
-    if (io.exitCode === 0) {
-      io.stderr(`bus-tools: ${err instanceof Error ? err.message : String(err)}\n`);
-      io.exitCode = ExitCode.failed;
-    }
+    if (err instanceof UsageError) return io.exitCode;
+    io.stderr(`bus-tools: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.exitCode = ExitCode.failed;
   }
   return io.exitCode;
 }
