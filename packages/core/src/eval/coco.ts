@@ -250,7 +250,7 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
       }
       for (let t = 0; t < T; t++) {
         const base = (a * T + t) * D + d0;
-        gtMatched.fill(0, 0, nG);
+        for (let g = 0; g < nG; g++) gtMatched[g] = 0;
         for (let d = 0; d < nD; d++) {
           let iou = iouThr[t];
           let m = -1;
@@ -287,53 +287,36 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
   const scores = new Float64Array(T * R * K * A * M).fill(-1);
-  const rc = new Float64Array(Math.max(D, 1));
-  const pr = new Float64Array(Math.max(D, 1));
-  const sc = new Float64Array(Math.max(D, 1));
+  const work: CurveWork = {
+    rc: new Float64Array(Math.max(D, 1)),
+    pr: new Float64Array(Math.max(D, 1)),
+    sc: new Float64Array(Math.max(D, 1)),
+    sState: new Uint8Array(Math.max(D, 1)),
+    recall: 0,
+  };
   for (let k = 0; k < K; k++) {
     if (!hasEval[k]) continue;
     const kS = keptStart[k * I];
-    const kE = keptStart[(k + 1) * I];
-    const nK = kE - kS;
+    const nK = keptStart[(k + 1) * I] - kS;
+    // the second stable sort: all images' detections of the category, in image-id order, by score
     const order = new Int32Array(nK);
     for (let j = 0; j < nK; j++) order[j] = kS + j;
     stableSortByScoreDesc(order, nK, (d) => dScore[d]);
+    const sScore = new Float64Array(nK);
+    const sRank = new Uint8Array(nK);
+    for (let j = 0; j < nK; j++) {
+      sScore[j] = dScore[order[j]];
+      sRank[j] = dRank[order[j]];
+    }
     for (let a = 0; a < A; a++) {
       const np = npig[k * A + a];
       if (np === 0) continue;
-      for (let m = 0; m < M; m++) {
-        const maxDet = COCO_MAX_DETS[m];
-        for (let t = 0; t < T; t++) {
-          const base = (a * T + t) * D;
-          let nd = 0;
-          let tp = 0;
-          let fp = 0;
-          for (let j = 0; j < nK; j++) {
-            const d = order[j];
-            if (dRank[d] >= maxDet) continue;
-            const s = state[base + d];
-            if (s === TP) tp++;
-            else if (s === FP) fp++;
-            rc[nd] = tp / np;
-            pr[nd] = tp / (fp + tp + NP_SPACING_1);
-            sc[nd] = dScore[d];
-            nd++;
-          }
-          recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
-          for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-          let pi = 0;
-          for (let r = 0; r < R; r++) {
-            const at = (((t * R + r) * K + k) * A + a) * M + m;
-            const thr = COCO_RECALL_THRESHOLDS[r];
-            while (pi < nd && rc[pi] < thr) pi++;
-            if (pi < nd) {
-              precision[at] = pr[pi];
-              scores[at] = sc[pi];
-            } else {
-              precision[at] = 0;
-              scores[at] = 0;
-            }
-          }
+      for (let t = 0; t < T; t++) {
+        const base = (a * T + t) * D;
+        for (let j = 0; j < nK; j++) work.sState[j] = state[base + order[j]];
+        for (let m = 0; m < M; m++) {
+          accumulateCurve(work, sRank, sScore, nK, COCO_MAX_DETS[m], np, precision, scores, (((t * R) * K + k) * A + a) * M + m, K * A * M);
+          recall[((t * K + k) * A + a) * M + m] = work.recall;
         }
       }
     }
@@ -351,6 +334,53 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
     AP50: summarizeOne(precision, recall, K, true, 0.5, 0, M - 1, k),
   }));
   return { stats, statsArray, perCategory, imgIds, catIds, counts, precision, recall, scores };
+}
+
+interface CurveWork {
+  rc: Float64Array;
+  pr: Float64Array;
+  sc: Float64Array;
+  /** Matching state of the category's detections in score order, for one area range and IoU. */
+  sState: Uint8Array;
+  /** Set by `accumulateCurve`: the recall reached (`rc[-1]`, or 0 without detections). */
+  recall: number;
+}
+
+/**
+ * The body of `accumulate()` for one (category, area range, maxDets, IoU threshold): cumulative
+ * tp/fp over the score-sorted detections (ignored ones included, as numpy keeps them), precision
+ * made monotone from the right, then read at each recall threshold with `searchsorted(side='left')`.
+ * Writes `R` values into `precision`/`scores` from `at`, `stride` apart.
+ */
+function accumulateCurve(w: CurveWork, sRank: Uint8Array, sScore: Float64Array, n: number, maxDet: number, np: number, precision: Float64Array, scores: Float64Array, at: number, stride: number): void {
+  const { rc, pr, sc, sState } = w;
+  let nd = 0;
+  let tp = 0;
+  let fp = 0;
+  for (let j = 0; j < n; j++) {
+    if (sRank[j] >= maxDet) continue;
+    const s = sState[j];
+    if (s === TP) tp++;
+    else if (s === FP) fp++;
+    rc[nd] = tp / np;
+    pr[nd] = tp / (fp + tp + NP_SPACING_1);
+    sc[nd] = sScore[j];
+    nd++;
+  }
+  w.recall = nd ? rc[nd - 1] : 0;
+  for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+  let pi = 0;
+  for (let r = 0; r < R; r++, at += stride) {
+    const thr = COCO_RECALL_THRESHOLDS[r];
+    while (pi < nd && rc[pi] < thr) pi++;
+    if (pi < nd) {
+      precision[at] = pr[pi];
+      scores[at] = sc[pi];
+    } else {
+      precision[at] = 0;
+      scores[at] = 0;
+    }
+  }
 }
 
 /** Stable sort of `order[0..n)` by descending score (ties keep their order), as `argsort(-s, 'mergesort')`. */
