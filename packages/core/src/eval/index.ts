@@ -1,3 +1,5 @@
 export * from './coco-input.js';
 export * from './coco.js';
 export { linspace, pairwiseSum } from './numpy.js';
+export * from './confusion.js';
+export * from './malignancy.js';
