@@ -1,0 +1,166 @@
+/**
+ * A detector: an ONNX session, its layout, input size and label map, with
+ * `preprocess → run → postprocess` for one decoded image.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BusToolsError, assertIntegerInRange, invalidParameterError, type Detection } from '@bus-tools/core';
+import { openOnnxSession, type Device, type OnnxSession } from './backend/onnx.js';
+import type { DecodedImage } from './image.js';
+import { labeler, loadLabelMap, type LabelMap } from './labelmap.js';
+import { resolveLayout, type LayoutName, type ModelLayout } from './layouts.js';
+import { candidatesToDetections, decodeOutputs } from './postprocess.js';
+import { rgbToTensor } from './preprocess.js';
+import type { TensorData } from './tensor.js';
+
+/** The input size used when neither the model nor the caller fixes one (the tutorial's 640). */
+export const DEFAULT_INPUT_SIZE = 640;
+
+export interface DetectorOptions {
+  /** Path of the `.onnx` model. */
+  model: string;
+  /** Force a layout instead of detecting it from the model's inputs and outputs. */
+  layout?: LayoutName;
+  /** Default `auto`: CUDA when its provider loads, else the CPU. */
+  device?: Device;
+  /** onnxruntime intra-op threads (default: one per core). */
+  threads?: number;
+  /** Model input size in pixels; default the model's fixed size, else 640. */
+  width?: number;
+  height?: number;
+  /**
+   * A label map path (`.pbtxt` or a plain list) or a parsed map. Default: `label_map.pbtxt` beside
+   * the model when there is one, else names are `class N`.
+   */
+  labels?: string | LabelMap;
+  /** Minimum score, 0–1; default 0.7 (the tutorial's predict.py). */
+  threshold?: number;
+  /** IoU for the NMS bus-tools runs on models without NMS in the graph; default 0.5. */
+  iouThreshold?: number;
+  /** At most this many detections per image; default 100. */
+  maxDetections?: number;
+  /** Called with non-fatal notes (e.g. a class id missing from the label map). */
+  onWarning?: (message: string) => void;
+}
+
+export interface Detector {
+  readonly model: string;
+  readonly layout: ModelLayout;
+  readonly device: 'cpu' | 'cuda';
+  /** Which provider and why, e.g. `cpu (CUDA provider libraries not installed: see docs/gpu.md)`. */
+  readonly deviceNote: string;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly threshold: number;
+  /** The label map in use (undefined: names are `class N`), and the file it came from. */
+  readonly labels?: LabelMap;
+  readonly labelFile?: string;
+  /** The input feeds for one decoded image (pure; no model call). */
+  preprocess(image: DecodedImage): Record<string, TensorData>;
+  /** Runs the model on feeds from `preprocess`. */
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  /** Outputs of `run` → detections in the image's original pixels. */
+  postprocess(outputs: Record<string, TensorData>, image: { width: number; height: number }): Detection[];
+  /** preprocess → run → postprocess. */
+  detect(image: DecodedImage): Promise<Detection[]>;
+  close(): Promise<void>;
+}
+
+/** Validates a score threshold (0–1). */
+export function checkThreshold(value: unknown, name = '--threshold'): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw invalidParameterError(name, 'number between 0 and 1', value);
+  return value;
+}
+
+function inputSize(layout: ModelLayout, options: DetectorOptions): { width: number; height: number } {
+  const pick = (flag: '--width' | '--height', asked: number | undefined, fixed: number | undefined) => {
+    if (asked === undefined) return fixed ?? DEFAULT_INPUT_SIZE;
+    assertIntegerInRange(flag, asked, 16, 8192);
+    if (fixed !== undefined && asked !== fixed) {
+      throw new BusToolsError('INVALID_PARAMETER', `${flag} ${asked} does not fit ${options.model}: its input is fixed at ${fixed} pixels. Leave ${flag} out to use ${fixed}.`, { file: options.model });
+    }
+    return asked;
+  };
+  return { width: pick('--width', options.width, layout.input.width), height: pick('--height', options.height, layout.input.height) };
+}
+
+/**
+ * Opens a model for detection. Validates every option before the (slow) model load where it can.
+ *
+ * @example
+ *   const det = await openDetector({ model: 'fixtures/models/retinanet-tfod.onnx', threshold: 0.5 });
+ *   const dets = await det.detect(await decodeForModel('scan.png', det.inputWidth, det.inputHeight));
+ *   await det.close();
+ * @throws BusToolsError `MODEL_NOT_FOUND`, `NOT_ONNX`, `UNKNOWN_LAYOUT`, `CUDA_UNAVAILABLE`,
+ *   `BAD_LABEL_MAP`, `INVALID_PARAMETER`.
+ */
+export async function openDetector(options: DetectorOptions): Promise<Detector> {
+  const threshold = checkThreshold(options.threshold ?? 0.7);
+  const iou = checkThreshold(options.iouThreshold ?? 0.5, 'iouThreshold');
+  const maxDetections = assertIntegerInRange('maxDetections', options.maxDetections ?? 100, 1, 100000);
+  if (options.width !== undefined) assertIntegerInRange('--width', options.width, 16, 8192);
+  if (options.height !== undefined) assertIntegerInRange('--height', options.height, 16, 8192);
+
+  let labels: LabelMap | undefined;
+  let labelFile: string | undefined;
+  if (typeof options.labels === 'string') {
+    labels = loadLabelMap(options.labels);
+    labelFile = options.labels;
+  } else if (options.labels) {
+    labels = options.labels;
+  } else {
+    const beside = join(dirname(options.model), 'label_map.pbtxt');
+    if (existsSync(beside)) {
+      labels = loadLabelMap(beside);
+      labelFile = beside;
+    }
+  }
+
+  const session: OnnxSession = await openOnnxSession(options.model, { device: options.device, threads: options.threads });
+  let layout: ModelLayout;
+  let size: { width: number; height: number };
+  try {
+    layout = resolveLayout(session.signature, options.layout, options.model);
+    size = inputSize(layout, options);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  const labelFor = labeler(labels, options.onWarning);
+
+  const preprocess = (image: DecodedImage) => {
+    if (image.inputWidth !== size.width || image.inputHeight !== size.height) {
+      throw invalidParameterError('image', `pixels resized to ${size.width}x${size.height}`, `${image.inputWidth}x${image.inputHeight}`);
+    }
+    return { [layout.input.name]: rgbToTensor(image.rgb, size.width, size.height, layout.input.encoding, layout.input.batch) };
+  };
+  const postprocess = (outputs: Record<string, TensorData>, image: { width: number; height: number }) =>
+    candidatesToDetections(decodeOutputs(layout, outputs, size.width, size.height), {
+      threshold,
+      width: image.width,
+      height: image.height,
+      nms: !layout.nmsInGraph,
+      iouThreshold: iou,
+      maxDetections,
+      labelFor,
+    });
+
+  return {
+    model: options.model,
+    layout,
+    device: session.device,
+    deviceNote: session.deviceNote,
+    inputWidth: size.width,
+    inputHeight: size.height,
+    threshold,
+    labels,
+    labelFile,
+    preprocess,
+    run: (feeds) => session.run(feeds),
+    postprocess,
+    async detect(image) {
+      return postprocess(await session.run(preprocess(image)), image);
+    },
+    close: () => session.release(),
+  };
+}

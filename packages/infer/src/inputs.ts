@@ -1,0 +1,58 @@
+/** Finding the images to predict on. */
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import { BusToolsError, naturalCompare } from '@bus-tools/core';
+
+/** Extensions sharp decodes that detection inputs come in. */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const;
+/** BUSI ground-truth masks (`benign (4)_mask.png`, `benign (4)_mask_1.png`) are not images to predict on. */
+export const MASK_FILE = /_mask(_\d+)?\.[a-z]+$/i;
+
+export interface ImageList {
+  /** The folder names are relative to (the file's folder for a single file). */
+  root: string;
+  /** Absolute paths, in natural order of their relative paths. */
+  files: string[];
+  /** Mask files that were left out. */
+  masksSkipped: number;
+}
+
+/**
+ * The images under `input` (a file, or a folder searched recursively, hidden entries skipped),
+ * without BUSI mask files, in natural order (`benign (2)` before `benign (10)`).
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `EMPTY_INPUT` (a folder without images).
+ */
+export function listImages(input: string): ImageList {
+  const abs = resolve(input);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    throw new BusToolsError('INPUT_NOT_FOUND', `--input ${input}: no such file or folder`, { file: abs });
+  }
+  if (st.isFile()) return { root: resolve(abs, '..'), files: [abs], masksSkipped: 0 };
+  const files: string[] = [];
+  let masksSkipped = 0;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if ((IMAGE_EXTENSIONS as readonly string[]).includes(extname(e.name).toLowerCase())) {
+        if (MASK_FILE.test(e.name)) masksSkipped++;
+        else files.push(p);
+      }
+    }
+  };
+  walk(abs);
+  if (files.length === 0) {
+    throw new BusToolsError(
+      'EMPTY_INPUT',
+      `--input ${input}: no images found (looked for ${IMAGE_EXTENSIONS.join(', ')} in it and its subfolders${masksSkipped ? `; ${masksSkipped} mask files are not predicted on` : ''}).`,
+      { file: abs },
+    );
+  }
+  const rel = (p: string) => relative(abs, p).split(sep).join('/');
+  files.sort((a, b) => naturalCompare(rel(a), rel(b)));
+  return { root: abs, files, masksSkipped };
+}

@@ -1,0 +1,58 @@
+/** Predictions → the files `bus-tools predict` writes: COCO results JSON and a detections CSV. */
+import { xyxyToXywh, type CocoResult } from '@bus-tools/core';
+import type { ImagePrediction } from './predict.js';
+
+const round = (v: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+
+/**
+ * COCO results (what pycocotools' `loadRes` reads), one entry per detection:
+ * `{ file_name, image_id, category_id, label, bbox: [x, y, w, h], score }`, bbox in original pixels
+ * (2 decimals), score to 6 decimals.
+ * @example toCocoResults([{ imageId: 1, fileName: 'a.png', width: 100, height: 80,
+ *   detections: [{ xyxy: [10, 20, 40, 60], score: 0.9, classId: 1, label: 'benign' }] }])
+ *   // → [{ file_name: 'a.png', image_id: 1, category_id: 1, label: 'benign', bbox: [10, 20, 30, 40], score: 0.9 }]
+ */
+export function toCocoResults(images: readonly Pick<ImagePrediction, 'imageId' | 'fileName' | 'detections'>[]): Required<CocoResult>[] {
+  const out: Required<CocoResult>[] = [];
+  for (const img of images) {
+    for (const d of img.detections) {
+      out.push({
+        file_name: img.fileName,
+        image_id: img.imageId,
+        category_id: d.classId ?? 1,
+        label: d.label ?? `class ${d.classId ?? 1}`,
+        bbox: xyxyToXywh(d.xyxy).map((v) => round(v, 2)),
+        score: round(d.score ?? 1, 6),
+      });
+    }
+  }
+  return out;
+}
+
+/** COCO results as JSON text, one detection per line (diff- and grep-friendly). */
+export function cocoResultsJson(results: readonly CocoResult[]): string {
+  return results.length === 0 ? '[]\n' : `[\n${results.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`;
+}
+
+const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** The CSV header `bus-tools predict` writes. */
+export const DETECTIONS_CSV_HEADER = 'filename,xmin,ymin,width,height,label,score';
+
+/**
+ * Detections as CSV rows `filename,xmin,ymin,width,height,label,score` (pixels, 2 decimals; the
+ * Datature "Width Height" column order plus a score), one row per detection, header first.
+ */
+export function toDetectionsCsv(images: readonly Pick<ImagePrediction, 'fileName' | 'detections'>[]): string {
+  const rows = [DETECTIONS_CSV_HEADER];
+  for (const img of images) {
+    for (const d of img.detections) {
+      const [x, y, w, h] = xyxyToXywh(d.xyxy).map((v) => round(v, 2));
+      rows.push([csvField(img.fileName), x, y, w, h, csvField(d.label ?? `class ${d.classId ?? 1}`), round(d.score ?? 1, 6)].join(','));
+    }
+  }
+  return `${rows.join('\n')}\n`;
+}

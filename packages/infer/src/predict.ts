@@ -1,0 +1,241 @@
+/**
+ * Predicting on many images: a small pipeline in which the next images are read, decoded and
+ * resized (sharp, on libuv's thread pool) while the model runs on the current one.
+ */
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { BusToolsError, describeError, isInside, writeFileAtomic, type Detection, type Problem } from '@bus-tools/core';
+import { openDetector, type Detector, type DetectorOptions } from './detector.js';
+import { decodeForModel, writeAnnotated, type DecodedImage } from './image.js';
+import { listImages } from './inputs.js';
+import type { LayoutName } from './layouts.js';
+import { cocoResultsJson, toCocoResults, toDetectionsCsv } from './outputs.js';
+
+export interface ImagePrediction {
+  /** Absolute path of the image. */
+  path: string;
+  /** The base name (`benign (1).png`): the upload name Datature and COCO ground truth match on. */
+  fileName: string;
+  /** Path relative to `root` (`benign/benign (1).png`), `/`-separated; the base name without `root`. */
+  relativePath: string;
+  /** 1-based position of the image in the input list (COCO `image_id`). */
+  imageId: number;
+  /** Original size in pixels. */
+  width: number;
+  height: number;
+  /** Best first, pixel-edge `xyxy` in original pixels, `classId` 1-based, `label` from the label map. */
+  detections: Detection[];
+}
+
+export interface PredictOptions extends DetectorOptions {
+  /** `relativePath`s are relative to this folder; default: they are base names. */
+  root?: string;
+  /** Images decoded ahead of the model; default 4. */
+  prefetch?: number;
+  /** An open detector to use instead of opening `model` (it is not closed). */
+  detector?: Detector;
+  /**
+   * Called in input order for each predicted image, with the decoded image (its file bytes are there
+   * for drawing). Awaited: a slow callback holds the pipeline back.
+   */
+  onImage?: (prediction: ImagePrediction, image: DecodedImage) => void | Promise<void>;
+  /** Called after each image, predicted or skipped. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PredictResult {
+  /** Predictions for the images that decoded, in input order. */
+  images: ImagePrediction[];
+  /** Images that were skipped (undecodable, unreadable), each with the reason. */
+  problems: Problem[];
+  layout: LayoutName;
+  device: 'cpu' | 'cuda';
+  deviceNote: string;
+  inputWidth: number;
+  inputHeight: number;
+  threshold: number;
+  /** Wall-clock seconds from the first decode to the last prediction (model loading excluded). */
+  seconds: number;
+}
+
+/**
+ * Runs a detector over `paths`. An image that cannot be decoded is reported in `problems` and
+ * skipped; the run goes on. Bad options and bad models throw before any image is read.
+ *
+ * @example
+ *   const r = await predictImages(['a.png', 'b.png'], { model: 'fixtures/models/retinanet-tfod.onnx', threshold: 0.05 });
+ *   r.images[0].detections[0]; // { xyxy: [117.2, 63.9, 186.0, 153.1], score: 0.97, classId: 1, label: 'benign' }
+ */
+export async function predictImages(paths: readonly string[], options: PredictOptions): Promise<PredictResult> {
+  const detector = options.detector ?? (await openDetector(options));
+  try {
+    const { inputWidth: W, inputHeight: H } = detector;
+    const depth = Math.max(1, options.prefetch ?? 4);
+    const relativeOf = (p: string) => (options.root ? relative(options.root, p).split(sep).join('/') : basename(p));
+    type Ready = { ok: true; image: DecodedImage; feeds: ReturnType<Detector['preprocess']> } | { ok: false; problem: Problem };
+    const start = (p: string): Promise<Ready> =>
+      decodeForModel(p, W, H).then(
+        (image) => ({ ok: true, image, feeds: detector.preprocess(image) }),
+        (err: unknown) => ({
+          ok: false,
+          problem: { file: p, code: err instanceof BusToolsError ? err.code : 'BAD_IMAGE', message: describeError(err), severity: 'error' },
+        }),
+      );
+
+    const t0 = performance.now();
+    const images: ImagePrediction[] = [];
+    const problems: Problem[] = [];
+    const queue: Promise<Ready>[] = [];
+    let next = 0;
+    while (next < paths.length && queue.length < depth) queue.push(start(paths[next++]));
+    for (let i = 0; i < paths.length; i++) {
+      const ready = await queue.shift()!;
+      if (next < paths.length) queue.push(start(paths[next++]));
+      if (!ready.ok) {
+        problems.push(ready.problem);
+      } else {
+        const outputs = await detector.run(ready.feeds);
+        const detections = detector.postprocess(outputs, ready.image);
+        const prediction: ImagePrediction = {
+          path: paths[i],
+          fileName: basename(paths[i]),
+          relativePath: relativeOf(paths[i]),
+          imageId: i + 1,
+          width: ready.image.width,
+          height: ready.image.height,
+          detections,
+        };
+        images.push(prediction);
+        await options.onImage?.(prediction, ready.image);
+      }
+      options.onProgress?.(i + 1, paths.length);
+    }
+    return {
+      images,
+      problems,
+      layout: detector.layout.name,
+      device: detector.device,
+      deviceNote: detector.deviceNote,
+      inputWidth: W,
+      inputHeight: H,
+      threshold: detector.threshold,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    if (!options.detector) await detector.close();
+  }
+}
+
+export interface PredictFolderOptions extends Omit<PredictOptions, 'root' | 'onImage' | 'detector'> {
+  /** An image file or a folder of images (searched recursively; BUSI `_mask` files are skipped). */
+  input: string;
+  /** Folder for the annotated images; created if needed. Must not be inside `input`. */
+  output: string;
+  /** COCO results JSON path; default `<output>/detections.json`. */
+  json?: string;
+  /** CSV path; default `<output>/detections.csv`. */
+  csv?: string;
+  /** Write an annotated copy of every image, not only of those with detections (as predict.py does). */
+  allImages?: boolean;
+  /** Annotated images drawn at the same time; default 4. */
+  drawConcurrency?: number;
+}
+
+export interface PredictFolderReport extends Omit<PredictResult, 'images'> {
+  /** Images found (masks excluded). */
+  found: number;
+  /** Images predicted (found minus skipped). */
+  predicted: number;
+  withDetections: number;
+  detections: number;
+  /** Annotated images written. */
+  annotated: number;
+  masksSkipped: number;
+  output: string;
+  json: string;
+  csv: string;
+  /** The model file and its label map file, if any. */
+  model: string;
+  labelFile?: string;
+  images: ImagePrediction[];
+}
+
+/**
+ * Everything `bus-tools predict` does: find the images, predict, write annotated images (atomically:
+ * temporary file + rename), COCO results JSON and CSV. Inputs are never written to: `output`, `json`
+ * and `csv` inside the input folder are refused.
+ *
+ * @example
+ *   const r = await predictFolder({ input: 'scans/', output: 'pred/', model: 'model.onnx', threshold: 0.5 });
+ *   `${r.predicted} images, ${r.detections} detections`
+ * @throws BusToolsError for bad options, models and empty inputs; undecodable images are `problems`.
+ */
+export async function predictFolder(options: PredictFolderOptions): Promise<PredictFolderReport> {
+  const list = listImages(options.input);
+  const output = resolve(options.output);
+  const json = resolve(options.json ?? join(output, 'detections.json'));
+  const csv = resolve(options.csv ?? join(output, 'detections.csv'));
+  const inputIsFolder = list.files.length !== 1 || list.files[0] !== resolve(options.input);
+  for (const [flag, p] of [['--output', output], ['--json', json], ['--csv', csv]] as const) {
+    const clash = inputIsFolder ? isInside(p, list.root) : p === list.files[0] || (flag === '--output' && p === list.root);
+    if (clash) {
+      throw new BusToolsError(
+        'OUTPUT_INSIDE_INPUT',
+        `${flag} ${p} ${inputIsFolder ? `lies inside the input folder ${list.root}` : `would overwrite or share a folder with the input ${list.files[0]}`}; bus-tools never writes into its inputs. Choose a folder outside it.`,
+        { file: p },
+      );
+    }
+  }
+
+  const detector = await openDetector(options);
+  mkdirSync(output, { recursive: true });
+  const limit = Math.max(1, options.drawConcurrency ?? 4);
+  const drawing = new Set<Promise<void>>();
+  const drawProblems: Problem[] = [];
+  let annotated = 0;
+  let result: PredictResult;
+  try {
+    result = await predictImages(list.files, {
+      ...options,
+      detector,
+      root: list.root,
+      onImage: async (p, image) => {
+        if (p.detections.length === 0 && !options.allImages) return;
+        const target = join(output, ...p.relativePath.split('/'));
+        mkdirSync(dirname(target), { recursive: true });
+        const job = writeAnnotated(image.bytes, p.detections, p.width, p.height, target).then(
+          () => void annotated++,
+          (err: unknown) => void drawProblems.push({ file: p.path, code: 'DRAW_FAILED', message: `${target}: annotated image not written (${describeError(err)})`, severity: 'error' }),
+        );
+        drawing.add(job);
+        void job.finally(() => drawing.delete(job));
+        if (drawing.size >= limit) await Promise.race(drawing);
+      },
+    });
+    await Promise.all(drawing);
+  } finally {
+    await detector.close();
+  }
+
+  mkdirSync(dirname(json), { recursive: true });
+  writeFileAtomic(json, cocoResultsJson(toCocoResults(result.images)));
+  mkdirSync(dirname(csv), { recursive: true });
+  writeFileAtomic(csv, toDetectionsCsv(result.images));
+
+  const withDetections = result.images.filter((i) => i.detections.length > 0).length;
+  return {
+    ...result,
+    problems: [...result.problems, ...drawProblems],
+    found: list.files.length,
+    predicted: result.images.length,
+    withDetections,
+    detections: result.images.reduce((n, i) => n + i.detections.length, 0),
+    annotated,
+    masksSkipped: list.masksSkipped,
+    output,
+    json,
+    csv,
+    model: options.model,
+    labelFile: detector.labelFile,
+  };
+}
