@@ -100,7 +100,7 @@ export function parseCocoResults(json: unknown, file?: string): CocoResult[] {
   json.forEach((r, i) => {
     if (!isRecord(r)) throw bad(file, `entry ${i} is not an object`, fix);
     if (!isNum(r.category_id)) throw bad(file, `entry ${i} has no numeric "category_id"`, fix);
-    if (!isNum(r.image_id) && typeof r.file_name !== 'string') throw bad(file, `entry ${i} has neither a numeric "image_id" nor a "file_name"`, fix);
+    if (!isNum(r.image_id)) throw bad(file, `entry ${i} has no numeric "image_id"`, fix);
     if (!isBox(r.bbox)) throw bad(file, `entry ${i} has no "bbox" of 4 numbers [x, y, w, h]`, fix);
     if (!isNum(r.score)) throw bad(file, `entry ${i} has no numeric "score"`, fix);
   });

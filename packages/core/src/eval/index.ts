@@ -3,3 +3,5 @@ export * from './coco.js';
 export { linspace, pairwiseSum } from './numpy.js';
 export * from './confusion.js';
 export * from './malignancy.js';
+export * from './predictions.js';
+export * from './evaluate.js';
