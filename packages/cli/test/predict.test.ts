@@ -1,0 +1,65 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { runCli } from './helpers.js';
+
+const MODEL = join(MODELS, 'retinanet-datature.onnx');
+let tmp: string;
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'bus-cli-predict-'));
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('bus-tools predict', () => {
+  test('predict.py flags; one summary line on stderr, nothing on stdout', async () => {
+    const out = join(tmp, 'out');
+    const r = await runCli('predict', '--input', SAMPLE_BUSI, '--output', out, '--model', MODEL, '--label', join(MODELS, 'label_map.pbtxt'),
+      '--threshold', '0.5', '--width', '320', '--height', '320', '--device', 'cpu', '--json', join(tmp, 'd.json'), '--csv', join(tmp, 'd.csv'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; datature layout 320x320 on cpu \\(requested\\); [\\d.]+ images/s\\n$`));
+    expect(JSON.parse(readFileSync(join(tmp, 'd.json'), 'utf8'))).toEqual(expect.any(Array));
+    expect(readFileSync(join(tmp, 'd.csv'), 'utf8').split('\n')[0]).toBe('filename,xmin,ymin,width,height,label,score');
+  });
+
+  test('--summary-json gives the summary to scripts', async () => {
+    const r = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'out'), '-m', MODEL, '--summary-json', '--device', 'auto');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ command: 'predict', found: 11, predicted: 11, layout: 'datature', threshold: 0.7, problems: [], json: join(tmp, 'out', 'detections.json') });
+    expect(s.deviceNote).toMatch(/^(cpu|cuda) \(/);
+    expect(s.images).toBeUndefined();
+  });
+
+  test('an undecodable image: named on stderr, the rest predicted, exit code 3', async () => {
+    const input = join(tmp, 'in');
+    cpSync(join(SAMPLE_BUSI, 'malignant'), input, { recursive: true });
+    writeFileSync(join(input, 'scan.png'), 'garbage');
+    const r = await runCli('predict', '-i', input, '-o', join(tmp, 'out'), '-m', MODEL, '--device', 'cpu');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: .*scan\.png: not a readable image \(.+\); skipped\n/);
+    expect(r.stderr).toMatch(/predict: 3 images → .*; 1 skipped;/);
+  });
+
+  test.each([
+    [['--threshold', '2'], 1, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2\n'],
+    [['--device', 'gpu'], 2, /Invalid values:\n {2}Argument: device, Given: "gpu", Choices: "auto", "cuda", "cpu"/],
+    [['--layout', 'yolo'], 2, /Argument: layout, Given: "yolo", Choices: "tfod", "datature", "torchvision"/],
+  ])('bad flag %j', async (extra, code, message) => {
+    const r = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'out'), '-m', MODEL, ...extra);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('empty input folder, output inside input, missing flags', async () => {
+    mkdirSync(join(tmp, 'empty'));
+    let r = await runCli('predict', '-i', join(tmp, 'empty'), '-o', join(tmp, 'out'), '-m', MODEL);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/^bus-tools: --input .*empty: no images found/)]);
+    r = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(SAMPLE_BUSI, 'pred'), '-m', MODEL);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/lies inside the input folder .*; bus-tools never writes into its inputs/)]);
+    r = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'out'));
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/Missing required argument: model/)]);
+  });
+});
