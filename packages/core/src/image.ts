@@ -36,16 +36,26 @@ function readHead(path: string, bytes: number): Buffer {
 }
 
 /**
+ * Width and height of a PNG file from its header, synchronously; undefined when the file is not a
+ * PNG (then use `readImageSize`).
+ * @throws BusToolsError naming the file when it is unreadable, empty or a corrupt PNG.
+ */
+export function readPngSizeSync(path: string): ImageSize | undefined {
+  const head = readHead(path, 33);
+  if (!isPng(head) && !/\.png$/i.test(path)) return undefined;
+  const h = readPngHeader(head, path);
+  return { width: h.width, height: h.height, format: 'png' };
+}
+
+/**
  * Width and height of an image file in pixels. PNGs are read from their 33-byte header; other formats
  * through sharp.
  * @throws BusToolsError naming the file when it is empty, corrupt or not an image.
  */
 export async function readImageSize(path: string): Promise<ImageSize> {
-  const head = readHead(path, 33);
-  if (isPng(head) || /\.png$/i.test(path)) {
-    const h = readPngHeader(head, path);
-    return { width: h.width, height: h.height, format: 'png' };
-  }
+  const png = readPngSizeSync(path);
+  if (png) return png;
+  const head = readHead(path, 1);
   if (head.length === 0) {
     throw new BusToolsError('BAD_IMAGE', `${path}: the file is empty (0 bytes); re-download or re-export it`, { file: path });
   }

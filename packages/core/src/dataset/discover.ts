@@ -9,10 +9,14 @@
  */
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
+import { createRequire } from 'node:module';
 import { BusToolsError, describeError } from '../errors.js';
 import { naturalCompare } from '../natural.js';
 import type { Problem } from './types.js';
+
+// fast-glob is loaded on first use: importing @bus-tools/core should not pay for it.
+const require = createRequire(import.meta.url);
+let fastGlob: typeof import('fast-glob') | undefined;
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp|tiff?|webp)$/i;
 const MASK_NAME = /^(.*)_mask(?:_(\d+))?$/i;
@@ -47,10 +51,14 @@ export interface Dataset {
   problems: Problem[];
 }
 
-function labelFor(root: string, imagePath: string): string {
-  const dir = dirname(imagePath);
-  if (resolve(dir) !== resolve(root)) return basename(dir);
-  const word = /^([A-Za-z]+)/.exec(basename(imagePath));
+/** Class of an image: its folder's name, or for files directly in the root, the name's first word. */
+function labelFor(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  if (slash >= 0) {
+    const dir = rel.slice(0, slash);
+    return dir.slice(dir.lastIndexOf('/') + 1);
+  }
+  const word = /^([A-Za-z]+)/.exec(rel);
   return word ? word[1].toLowerCase() : 'lesion';
 }
 
@@ -75,7 +83,8 @@ export async function discoverDataset(root: string): Promise<Dataset> {
   }
   let files: string[];
   try {
-    files = await fg('**/*', { cwd: abs, onlyFiles: true, dot: false, suppressErrors: false, followSymbolicLinks: true });
+    fastGlob ??= require('fast-glob') as typeof import('fast-glob');
+    files = await fastGlob('**/*', { cwd: abs, onlyFiles: true, dot: false, suppressErrors: false, followSymbolicLinks: true });
   } catch (cause) {
     throw new BusToolsError('UNREADABLE', `${root}: cannot be read (${describeError(cause)}). Check the folder's permissions.`, { file: abs, cause });
   }
@@ -91,8 +100,8 @@ export async function discoverDataset(root: string): Promise<Dataset> {
     if (m) {
       masks.push({ key: m[1], mask: { path, index: m[2] === undefined ? 0 : Number(m[2]) } });
     } else {
-      const relPath = rel.split(sep).join('/');
-      images.set(stem, { path, relPath, fileName: basename(rel), label: labelFor(abs, path), masks: [] });
+      const relPath = sep === '/' ? rel : rel.split(sep).join('/');
+      images.set(stem, { path, relPath, fileName: basename(rel), label: labelFor(relPath), masks: [] });
     }
   }
   if (images.size === 0 && masks.length === 0) {

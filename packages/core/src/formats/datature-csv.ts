@@ -9,11 +9,10 @@
  * Reading checks the header, so a Width-Height file can never be read (or imported) as Four-Corner,
  * the mistake a widely read BUSI tutorial makes. A trailing `score` column (predictions) is read too.
  */
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { xywhToXyxy, xyxyToXywh, type Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage } from '../dataset/types.js';
+import { lazy } from '../lazy.js';
 
 export type DatatureCsvLayout = 'width-height' | 'four-corner';
 
@@ -40,7 +39,7 @@ export function toDatatureCsv(images: readonly AnnotatedImage[], layout: Datatur
       rows.push(layout === 'width-height' ? [img.fileName, x, y, w, h, label] : [img.fileName, x, y, b.xyxy[2], b.xyxy[3], label]);
     }
   }
-  return stringify(rows, { record_delimiter: 'unix' });
+  return lazy.csvStringify().stringify(rows, { record_delimiter: 'unix' });
 }
 
 /**
@@ -51,7 +50,7 @@ export function toDatatureCsv(images: readonly AnnotatedImage[], layout: Datatur
 export function fromDatatureCsv(text: string, file = 'CSV'): { layout: DatatureCsvLayout; images: AnnotatedImage[] } {
   let rows: string[][];
   try {
-    rows = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true });
+    rows = lazy.csvParse().parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true });
   } catch (cause) {
     throw new BusToolsError('BAD_CSV', `${file}: not valid CSV (${describeError(cause)})`, { file, cause });
   }

@@ -3,10 +3,10 @@
  * pixel columns 288…338 (0-based) is `<xmin>289</xmin> … <xmax>339</xmax>`. So `xmin = x1 + 1`,
  * `xmax = x2` for a pixel-edge box `[x1, y1, x2, y2]`, and back.
  */
-import { XMLParser } from 'fast-xml-parser';
 import type { Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage } from '../dataset/types.js';
+import { lazy } from '../lazy.js';
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -48,12 +48,13 @@ ${objects}</annotation>
 `;
 }
 
-const parser = new XMLParser({ isArray: (name) => name === 'object', parseTagValue: false });
+let parser: InstanceType<ReturnType<typeof lazy.xmlParser>['XMLParser']> | undefined;
 
 /** Parses one VOC XML file. @throws BusToolsError `BAD_VOC` naming `file`. */
 export function fromVoc(xml: string, file = 'VOC XML'): AnnotatedImage {
   let doc: any;
   try {
+    parser ??= new (lazy.xmlParser().XMLParser)({ isArray: (name: string) => name === 'object', parseTagValue: false });
     doc = parser.parse(xml);
   } catch (cause) {
     throw new BusToolsError('BAD_VOC', `${file}: not valid XML (${describeError(cause)})`, { file, cause });

@@ -225,35 +225,53 @@ function makeRowClassifier(chunks: PngChunks): (row: Uint8Array, start: number, 
   };
 }
 
-/** Appends the runs of a 1-bit gray row straight from its packed bytes. */
-function runsFromBits(row: Uint8Array, start: number, width: number, out: RunsBuilder, invertOff: boolean): void {
-  // `invertOff` is set when value 1 is transparent via tRNS (then nothing is lesion).
-  if (invertOff) return;
+/**
+ * Appends the runs of a 1-bit gray row straight from its packed bytes (pixel 0 is the MSB of the
+ * first byte). Whole zero and 0xFF bytes are skipped a byte at a time; run edges are found with
+ * `Math.clz32` instead of a loop over bits. Padding bits past `width` are ignored.
+ */
+function runsFromBits(row: Uint8Array, words: Uint32Array | undefined, start: number, width: number, out: RunsBuilder): void {
   const nBytes = (width + 7) >> 3;
-  let runStart = -1;
-  for (let b = 0; b < nBytes; b++) {
-    const byte = row[start + b];
-    const x0 = b << 3;
-    if (byte === 0) {
-      if (runStart >= 0) {
-        out.push(runStart, x0);
-        runStart = -1;
+  const end = start + nBytes;
+  let i = start; // current byte
+  let bit = 0; // bit offset from its MSB
+  for (;;) {
+    // next set bit at or after (i, bit); whole zero words are skipped 4 bytes at a time
+    let v = (row[i] << bit) & 0xff;
+    while (v === 0) {
+      if (++i >= end) return;
+      bit = 0;
+      if (words && (i & 3) === 0) {
+        while (i + 4 <= end && words[i >> 2] === 0) i += 4;
+        if (i >= end) return;
       }
-      continue;
+      v = row[i];
     }
-    if (byte === 0xff && runStart >= 0 && x0 + 8 <= width) continue;
-    for (let k = 0; k < 8; k++) {
-      const x = x0 + k;
-      if (x >= width) break;
-      if (byte & (0x80 >> k)) {
-        if (runStart < 0) runStart = x;
-      } else if (runStart >= 0) {
-        out.push(runStart, x);
-        runStart = -1;
+    bit += Math.clz32(v) - 24;
+    const s = ((i - start) << 3) + bit;
+    if (s >= width) return;
+    // next clear bit at or after (i, bit); whole 0xFF words are skipped likewise
+    let z = (~row[i] << bit) & 0xff;
+    while (z === 0) {
+      if (++i >= end) {
+        out.push(s, width);
+        return;
       }
+      bit = 0;
+      if (words && (i & 3) === 0) {
+        while (i + 4 <= end && words[i >> 2] === 0xffffffff) i += 4;
+        if (i >= end) {
+          out.push(s, width);
+          return;
+        }
+      }
+      z = ~row[i] & 0xff;
     }
+    bit += Math.clz32(z) - 24;
+    const e = ((i - start) << 3) + bit;
+    out.push(s, e < width ? e : width);
+    if (e >= width) return;
   }
-  if (runStart >= 0) out.push(runStart, width);
 }
 
 function runsFromOn(on: Uint8Array, width: number, out: RunsBuilder): void {
@@ -300,9 +318,22 @@ function runsFromRgb8(row: Uint8Array, start: number, width: number, alpha: bool
   if (runStart >= 0) out.push(runStart, width);
 }
 
-function inflate(idat: Buffer, file?: string): Buffer {
+/** Size of the decompressed image data: every row (or Adam7 pass row) plus its filter byte. */
+function inflatedSize(h: PngHeader): number {
+  if (!h.interlaced) return h.height * (rowBytes(h, h.width) + 1);
+  let n = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const pw = Math.ceil((h.width - x0) / dx);
+    const ph = Math.ceil((h.height - y0) / dy);
+    if (pw > 0 && ph > 0) n += ph * (rowBytes(h, pw) + 1);
+  }
+  return n;
+}
+
+function inflate(idat: Buffer, h: PngHeader, file?: string): Buffer {
   try {
-    return inflateSync(idat);
+    // One output chunk of the expected size: no growing, no concatenation copy.
+    return inflateSync(idat, { chunkSize: Math.max(1024, inflatedSize(h) + 1) });
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     return fail(`corrupt or truncated PNG: its image data does not decompress (${why})`, file, cause);
@@ -330,7 +361,7 @@ const ADAM7 = [
 export function decodeMaskPng(buf: Buffer, file?: string): MaskRuns {
   const chunks = readChunks(buf, file);
   const h = chunks.header;
-  const data = inflate(chunks.idat, file);
+  const data = inflate(chunks.idat, chunks.header, file);
   const out = new RunsBuilder(h.width, h.height);
   const bpp = filterBpp(h);
   if (!h.interlaced) {
@@ -342,13 +373,18 @@ export function decodeMaskPng(buf: Buffer, file?: string): MaskRuns {
     const classify = gray1 || gray8 || rgb8 ? undefined : makeRowClassifier(chunks);
     const on = classify ? new Uint8Array(h.width) : undefined;
     const oneIsTransparent = gray1 && !!chunks.trns && chunks.trns.length >= 2 && ((chunks.trns[0] << 8) | chunks.trns[1]) === 1;
-    // An all-zero row is background in every encoding but palette (where index 0 may be a colour).
-    const zeroRowIsEmpty = h.colorType !== 3;
+    // An all-zero row is background in every encoding but palette (where index 0 may be a colour);
+    // the 1-bit and 8-bit gray scanners skip zero bytes themselves.
+    const zeroRowIsEmpty = h.colorType !== 3 && !gray1 && !gray8;
+    // A 32-bit view lets the 1-bit scanner skip 4 bytes at a time (index = byte offset / 4).
+    const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : undefined;
     for (let y = 0; y < h.height; y++) {
       const start = y * (stride + 1) + 1;
       out.startRow(y);
       if (zeroRowIsEmpty && isZero(data, start, stride)) continue;
-      if (gray1) runsFromBits(data, start, h.width, out, oneIsTransparent);
+      if (gray1) {
+        if (!oneIsTransparent) runsFromBits(data, words, start, h.width, out);
+      }
       else if (gray8) runsFromBytes(data, start, h.width, out);
       else if (rgb8) runsFromRgb8(data, start, h.width, h.colorType === 6, out);
       else {
@@ -389,7 +425,7 @@ export function decodeMaskPng(buf: Buffer, file?: string): MaskRuns {
  */
 export function decodePngRows(buf: Buffer, file?: string): { header: PngHeader; data: Buffer } {
   const chunks = readChunks(buf, file);
-  const data = inflate(chunks.idat, file);
+  const data = inflate(chunks.idat, chunks.header, file);
   const h = chunks.header;
   if (!h.interlaced) unfilter(data, 0, h.height, rowBytes(h, h.width), filterBpp(h), file);
   else {

@@ -84,3 +84,31 @@ describe('decodeMaskPng: bad input names the file and the problem', () => {
     expect(() => decodeMaskPng(buf, 'mask.png')).toThrow(message);
   });
 });
+
+describe('decodeMaskPng: 1-bit fast path equals a pixel-by-pixel reading', () => {
+  // Seeded random masks of many widths: long runs, zero stretches and edges at every bit and word
+  // offset exercise the byte/word skipping and the clz32 edge finding.
+  let seed = 12345;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const cases = Array.from({ length: 60 }, (_, k) => {
+    const width = 1 + Math.floor(rand() * (k < 30 ? 40 : 700));
+    const height = 1 + Math.floor(rand() * 12);
+    const px = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) {
+      let x = Math.floor(rand() * width * 0.3);
+      while (x < width) {
+        const len = 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : width));
+        px.fill(1, y * width + x, y * width + Math.min(width, x + len));
+        x += len + 1 + Math.floor(rand() * (rand() < 0.5 ? 9 : width));
+      }
+    }
+    return [width, height, px] as const;
+  });
+  test.each(cases.map((c, i) => [i, ...c]))('case %i: %i×%i', (_i, width, height, px) => {
+    const want = runsFromPixels(px, width, height);
+    const got = decodeMaskPng(encodeMaskPng(px, width, height, 'gray1'));
+    expect(Array.from(got.starts)).toEqual(Array.from(want.starts));
+    expect(Array.from(got.ends)).toEqual(Array.from(want.ends));
+    expect(Array.from(got.rowStart)).toEqual(Array.from(want.rowStart));
+  });
+});

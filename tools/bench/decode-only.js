@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The "decode only" baseline for `npm run bench`: find the masks masks2csv reads by default (benign and
+ * malignant), read each file and decode it (inflate + unfilter, no pixel classification, no boxes, no
+ * output). `--inflate-only` stops after zlib, the floor CONTEXT.md quotes. Imports only the decoder.
+ *
+ *   node tools/bench/decode-only.js DATASET_ROOT [--inflate-only]
+ */
+import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import fg from 'fast-glob';
+import { decodePngRows } from '../../packages/core/dist/png/decode.js';
+
+const root = process.argv[2];
+const inflateOnly = process.argv.includes('--inflate-only');
+const masks = await fg('**/{benign,malignant}/*_mask*.png', { cwd: root, absolute: true });
+let bytes = 0;
+for (const path of masks) {
+  const buf = readFileSync(path);
+  if (inflateOnly) {
+    // concatenate IDAT chunks and inflate, nothing else
+    const parts = [];
+    for (let pos = 8; pos + 8 <= buf.length; ) {
+      const len = buf.readUInt32BE(pos);
+      if (buf.toString('latin1', pos + 4, pos + 8) === 'IDAT') parts.push(buf.subarray(pos + 8, pos + 8 + len));
+      pos += 12 + len;
+    }
+    bytes += inflateSync(Buffer.concat(parts)).length;
+  } else bytes += decodePngRows(buf, path).data.length;
+}
+process.stdout.write(`${masks.length} masks, ${bytes} bytes decoded\n`);
