@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:predict`: throughput of the whole `bus-tools predict` command over a folder of
+ * real-size images, next to bare `session.run` on the same inputs, in the same run.
+ *
+ * - bare session.run: onnxruntime-node used directly, same model, same thread settings; the input
+ *   tensors are decoded and resized beforehand, so only inference is timed;
+ * - bus-tools predict: the CLI as a child process (Node start, model load, listing, decode, resize,
+ *   inference, drawing, JSON/CSV writing all included), default and with --all-images.
+ *
+ * Inputs: the first --count BUSI images (every class, natural order), linked (never copied) into a
+ * temporary folder. Rounds interleave the commands so machine noise hits all alike; medians printed.
+ *
+ *   npm run bench:predict [-- --count 120] [-- --rounds 5] [-- --model fixtures/models/retinanet-tfod.onnx] [-- BUSI_ROOT]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import { naturalCompare } from '@bus-tools/core';
+import { decodeForModel, openDetector } from '@bus-tools/infer';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args.splice(at, 2)[1] : dflt;
+};
+const count = Number(opt('--count', 120));
+const rounds = Number(opt('--rounds', 5));
+const model = resolve(opt('--model', join(ROOT, 'fixtures/models/retinanet-tfod.onnx')));
+const threshold = opt('--threshold', '0.5');
+const busi = resolve(args[0] ?? join(ROOT, '../shared/busi'), 'Dataset_BUSI_with_GT');
+if (!existsSync(busi)) {
+  console.error(`bench:predict: ${busi} not found; pass the folder holding Dataset_BUSI_with_GT`);
+  process.exit(1);
+}
+
+// Every class, natural order, `count` images spread over the list.
+const all = ['benign', 'malignant', 'normal'].flatMap((c) =>
+  readdirSync(join(busi, c)).filter((n) => n.endsWith('.png') && !/_mask/.test(n)).sort(naturalCompare).map((n) => join(busi, c, n)),
+);
+const step = all.length / Math.min(count, all.length);
+const picked = Array.from({ length: Math.min(count, all.length) }, (_, i) => all[Math.floor(i * step)]);
+const tmp = mkdtempSync(join(tmpdir(), 'bus-bench-predict-'));
+const input = join(tmp, 'in');
+mkdirSync(input);
+for (const p of picked) symlinkSync(p, join(input, p.split('/').pop()));
+
+// The same tensors predict would feed, made once.
+const det = await openDetector({ model, device: 'cpu' });
+const feeds = [];
+for (const p of picked) feeds.push(det.preprocess(await decodeForModel(p, det.inputWidth, det.inputHeight)));
+const sizes = picked.length;
+await det.close();
+
+const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+const ortFeeds = feeds.map((f) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])));
+await session.run(ortFeeds[0]); // warm-up, as predict's first image is not special either
+
+async function bare() {
+  const t0 = performance.now();
+  for (const f of ortFeeds) await session.run(f);
+  return (performance.now() - t0) / 1000;
+}
+
+function cli(extra) {
+  const out = join(tmp, `out-${Math.random().toString(36).slice(2)}`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'predict', '-i', input, '-o', out, '-m', model, '-t', threshold, '--device', 'cpu', '--summary-json', ...extra], { encoding: 'utf8' });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`predict failed (${r.status}): ${r.stderr}`);
+  const s = JSON.parse(r.stdout);
+  rmSync(out, { recursive: true, force: true });
+  return { wall, loop: s.seconds, annotated: s.annotated, detections: s.detections };
+}
+
+const rows = { bare: [], cli: [], cliLoop: [], all: [], allLoop: [] };
+let last;
+for (let r = 0; r < rounds; r++) {
+  rows.bare.push(await bare());
+  last = cli([]);
+  rows.cli.push(last.wall);
+  rows.cliLoop.push(last.loop);
+  const a = cli(['--all-images']);
+  rows.all.push(a.wall);
+  rows.allLoop.push(a.loop);
+  process.stderr.write(`round ${r + 1}/${rounds}: bare ${rows.bare.at(-1).toFixed(2)} s, predict ${last.wall.toFixed(2)} s, --all-images ${a.wall.toFixed(2)} s\n`);
+}
+await session.release();
+rmSync(tmp, { recursive: true, force: true });
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ips = (s) => sizes / s;
+const base = ips(median(rows.bare));
+const line = (name, secs) => `| ${name} | ${median(secs).toFixed(2)} | ${ips(median(secs)).toFixed(1)} | ${Math.round((100 * ips(median(secs))) / base)}% |`;
+console.log(`${sizes} BUSI images (real size), model ${model.replace(`${ROOT}/`, '')}, threshold ${threshold}, ${last.detections} detections on them, ${last.annotated} annotated; ${rounds} rounds, medians; ${cpus().length} CPUs (${cpus()[0].model.trim()})\n`);
+console.log('| what | seconds | images/s | vs bare session.run |');
+console.log('|---|---:|---:|---:|');
+console.log(line('bare `session.run` (inputs pre-decoded)', rows.bare));
+console.log(line('`bus-tools predict`, whole process', rows.cli));
+console.log(line('`bus-tools predict`, its image loop (first decode → last prediction)', rows.cliLoop));
+console.log(line('`bus-tools predict --all-images`, whole process', rows.all));
+console.log(line('`bus-tools predict --all-images`, its image loop', rows.allLoop));
