@@ -3,6 +3,7 @@ import type { Io } from '../io.js';
 import { masks2csv } from './masks2csv.js';
 import { exportCommand } from './export.js';
 import { predict } from './predict.js';
+import { evalCommand } from './eval.js';
 
 /**
  * A command module: `command`, `describe` and `builder` as yargs expects, and a `handler` that also
@@ -17,4 +18,4 @@ export interface BusCommand<A = any> {
 }
 
 /** Register new commands here, in the order `--help` should list them. */
-export const commands: BusCommand[] = [masks2csv, exportCommand, predict];
+export const commands: BusCommand[] = [masks2csv, exportCommand, predict, evalCommand];

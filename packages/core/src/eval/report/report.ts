@@ -1,0 +1,305 @@
+/**
+ * One self-contained HTML file that shows an evaluation: the COCO metrics, per-class
+ * precision–recall curves, the confusion matrix, the malignancy ROC, and a gallery with each image's
+ * ground truth next to its predictions, worst first, filterable by class and error type.
+ *
+ * Everything is inline (charts as SVG, thumbnails as data URIs, a few lines of CSS and JS), so the
+ * file opens anywhere, offline, and can be attached to an email or a ticket.
+ */
+import { COCO_STAT_NAMES } from '../coco.js';
+import type { CocoResult, EvalGroundTruth } from '../coco-input.js';
+import type { ImageOutcome } from '../confusion.js';
+import type { DetectionEvaluation } from '../evaluate.js';
+import { classColour, prCurvesSpec, renderSvg, rocSpec } from './charts.js';
+import { thumbnails, type Thumbnail } from './thumbnails.js';
+
+export interface ReportInput {
+  gt: EvalGroundTruth;
+  /** Predictions aligned with `gt` (image and category ids). */
+  results: readonly CocoResult[];
+  evaluation: DetectionEvaluation;
+  /** Image id → image file, for thumbnails; images without one get an empty frame. */
+  imagePaths?: ReadonlyMap<number, string>;
+  title?: string;
+  /** Shown at the top: where the ground truth and the predictions came from. */
+  sources?: { groundTruth?: string; predictions?: string };
+  /** Longest thumbnail side in pixels (default 320). */
+  thumbnailSize?: number;
+  /** At most this many images in the gallery, worst first (default 500). */
+  maxGalleryImages?: number;
+  /** Called after each thumbnail. */
+  onProgress?: () => void;
+}
+
+const STAT_LABELS: Record<string, string> = {
+  AP: 'AP @[.50:.95] all areas, 100 dets',
+  AP50: 'AP @ IoU .50',
+  AP75: 'AP @ IoU .75',
+  APs: 'AP small (< 32²)',
+  APm: 'AP medium (32²–96²)',
+  APl: 'AP large (> 96²)',
+  AR1: 'AR, 1 det per image',
+  AR10: 'AR, 10 dets',
+  AR100: 'AR, 100 dets',
+  ARs: 'AR small',
+  ARm: 'AR medium',
+  ARl: 'AR large',
+};
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const fmt = (v: number | null, digits = 3) => (v === null ? 'n/a' : v === -1 ? '–' : v.toFixed(digits));
+
+interface GalleryItem {
+  id: number;
+  fileName: string;
+  imageClass: string;
+  errors: string[];
+  severity: number;
+  width: number;
+  height: number;
+  gtBoxes: { bbox: readonly number[]; name: string; colour: string; crowd: boolean; missed: boolean }[];
+  predBoxes: { bbox: readonly number[]; name: string; colour: string; score: number; kind: 'hit' | 'wrong' | 'fp' }[];
+}
+
+function galleryItems(input: ReportInput, thumbs: Map<number, Thumbnail>): GalleryItem[] {
+  const { gt, results, evaluation } = input;
+  const cats = new Map(gt.categories.map((c, i) => [c.id, { name: c.name, colour: classColour(c.name, i) }]));
+  const malignant = evaluation.malignancy.malignantCategoryId;
+  const annsByImage = new Map<number, number[]>();
+  gt.annotations.forEach((a, i) => {
+    const list = annsByImage.get(a.image_id);
+    if (list) list.push(i);
+    else annsByImage.set(a.image_id, [i]);
+  });
+  const outcomes = new Map<number, ImageOutcome>(evaluation.confusion.images.map((o) => [o.imageId, o]));
+  return gt.images.map((im) => {
+    const o = outcomes.get(im.id)!;
+    const anns = annsByImage.get(im.id) ?? [];
+    const missed = new Set(o.missed);
+    const fps = new Set(o.falsePositives);
+    const matchedDet = new Map(o.matches.map((m) => [m.det, m.gt]));
+    const catIds = new Set(anns.map((a) => gt.annotations[a].category_id));
+    const imageClass = catIds.has(malignant) ? (cats.get(malignant)?.name ?? 'malignant') : anns.length ? (cats.get(gt.annotations[anns[0]].category_id)?.name ?? 'other') : 'normal';
+    const errors: string[] = [];
+    if (o.missed.length) errors.push('missed');
+    if (o.falsePositives.length) errors.push('false-positive');
+    if (o.wrongClass) errors.push('wrong-class');
+    const missedMalignant = o.missed.filter((g) => gt.annotations[g].category_id === malignant).length;
+    const wrongMalignant = o.matches.filter((m) => gt.annotations[m.gt].category_id === malignant && results[m.det].category_id !== malignant).length;
+    const severity = 8 * missedMalignant + 6 * wrongMalignant + 3 * (o.missed.length - missedMalignant) + 2 * (o.wrongClass - wrongMalignant) + o.falsePositives.length;
+    const thumb = thumbs.get(im.id);
+    let width = im.width || thumb?.width || 0;
+    let height = im.height || thumb?.height || 0;
+    const preds = [...o.matches.map((m) => m.det), ...o.falsePositives].sort((a, b) => results[b].score - results[a].score);
+    if (!width || !height) {
+      // no size anywhere: frame the boxes
+      for (const b of [...anns.map((a) => gt.annotations[a].bbox), ...preds.map((d) => results[d].bbox)]) {
+        width = Math.max(width, b[0] + b[2]);
+        height = Math.max(height, b[1] + b[3]);
+      }
+      width ||= 100;
+      height ||= 100;
+    }
+    return {
+      id: im.id,
+      fileName: im.file_name ?? `image ${im.id}`,
+      imageClass,
+      errors,
+      severity,
+      width,
+      height,
+      gtBoxes: anns.map((a) => {
+        const ann = gt.annotations[a];
+        const c = cats.get(ann.category_id) ?? { name: String(ann.category_id), colour: '#616161' };
+        return { bbox: ann.bbox, name: c.name, colour: c.colour, crowd: Boolean(ann.iscrowd), missed: missed.has(a) };
+      }),
+      predBoxes: preds.map((d) => {
+        const r = results[d];
+        const c = cats.get(r.category_id) ?? { name: String(r.category_id), colour: '#616161' };
+        const g = matchedDet.get(d);
+        const kind = fps.has(d) ? 'fp' : g !== undefined && gt.annotations[g].category_id !== r.category_id ? 'wrong' : 'hit';
+        return { bbox: r.bbox, name: c.name, colour: c.colour, score: r.score, kind };
+      }),
+    };
+  });
+}
+
+function boxesSvg(item: GalleryItem, which: 'gt' | 'pred'): string {
+  const { width: W, height: H } = item;
+  const font = Math.max(10, Math.round(Math.max(W, H) / 28));
+  const parts: string[] = [];
+  const label = (x: number, y: number, text: string, colour: string) => {
+    // a filled tag above the box (below its top edge when there is no room), kept inside the image
+    const h = font * 1.3;
+    const w = text.length * font * 0.62 + font * 0.5;
+    const tx = Math.max(0, Math.min(x, W - w));
+    const ty = y - h >= 0 ? y - h : y;
+    parts.push(`<rect x="${tx}" y="${ty}" width="${w}" height="${h}" fill="${colour}" fill-opacity="0.85"/>`);
+    parts.push(`<text x="${tx + font * 0.25}" y="${ty + font * 1.02}" font-size="${font}" fill="#fff">${escapeHtml(text)}</text>`);
+  };
+  if (which === 'gt') {
+    for (const b of item.gtBoxes) {
+      const [x, y, w, h] = b.bbox;
+      parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${b.colour}" stroke-width="2.5" vector-effect="non-scaling-stroke"${b.crowd ? ' stroke-dasharray="2 3"' : ''}/>`);
+      label(x, y, `${b.name}${b.crowd ? ' (crowd)' : ''}${b.missed ? ' · missed' : ''}`, b.colour);
+    }
+  } else {
+    for (const b of item.predBoxes) {
+      const [x, y, w, h] = b.bbox;
+      const dash = b.kind === 'fp' ? ' stroke-dasharray="6 4"' : '';
+      parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${b.colour}" stroke-width="2.5" vector-effect="non-scaling-stroke"${dash}/>`);
+      label(x, y, `${b.name} ${b.score.toFixed(2)}${b.kind === 'fp' ? ' · FP' : b.kind === 'wrong' ? ' · wrong class' : ''}`, b.colour);
+    }
+  }
+  return `<svg class="boxes" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" aria-hidden="true">${parts.join('')}</svg>`;
+}
+
+function galleryHtml(items: GalleryItem[], thumbs: Map<number, Thumbnail>, limit: number, scoreThreshold: number): { html: string; css: string; shown: number } {
+  const sorted = [...items].sort((a, b) => b.severity - a.severity || a.fileName.localeCompare(b.fileName, undefined, { numeric: true }));
+  const shown = sorted.slice(0, limit);
+  const css: string[] = [];
+  const cards = shown.map((it) => {
+    const thumb = thumbs.get(it.id);
+    if (thumb) css.push(`.t${it.id}{background-image:url(${thumb.dataUri})}`);
+    const frame = (which: 'gt' | 'pred') =>
+      `<div class="frame${thumb ? ` t${it.id}` : ' blank'}" style="aspect-ratio:${it.width}/${it.height}">${boxesSvg(it, which)}</div>`;
+    const badges = it.errors.length ? it.errors.map((e) => `<span class="badge ${e}">${e.replace('-', ' ')}</span>`).join('') : '<span class="badge ok">correct</span>';
+    return (
+      `<figure class="card" data-class="${escapeHtml(it.imageClass)}" data-errors="${it.errors.join(' ')}">` +
+      `<figcaption><b>${escapeHtml(it.fileName)}</b> <span class="cls">${escapeHtml(it.imageClass)}</span> ${badges}</figcaption>` +
+      `<div class="pair"><div><div class="cap">ground truth (${it.gtBoxes.length})</div>${frame('gt')}</div>` +
+      `<div><div class="cap">predictions ≥ ${scoreThreshold} (${it.predBoxes.length})</div>${frame('pred')}</div></div></figure>`
+    );
+  });
+  return { html: cards.join('\n'), css: css.join('\n'), shown: shown.length };
+}
+
+function confusionHtml(ev: DetectionEvaluation): string {
+  const cm = ev.confusion;
+  const K = cm.categories.length;
+  const max = Math.max(1, ...cm.matrix.flat());
+  const head = `<tr><th>lesion ↓ · detected →</th>${cm.columnLabels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>`;
+  const rows = cm.matrix.map((row, i) => {
+    const cells = row.map((v, j) => {
+      if (i === K && j === K) return '<td class="na">–</td>';
+      const good = i === j && i < K;
+      const alpha = (0.12 + 0.75 * (v / max)).toFixed(2);
+      const bg = v === 0 ? 'transparent' : good ? `rgba(46,125,50,${alpha})` : `rgba(198,40,40,${alpha})`;
+      return `<td style="background:${bg}">${v}</td>`;
+    });
+    return `<tr><th>${escapeHtml(cm.rowLabels[i])}</th>${cells.join('')}</tr>`;
+  });
+  return `<table class="cm">${head}${rows.join('')}</table><p class="note">Boxes match at IoU ≥ ${cm.iouThreshold} regardless of class (greedy by IoU, each box used once); only detections with score ≥ ${cm.scoreThreshold} count. Diagonal: right class; off-diagonal: lesion found with the wrong class; “missed”: no detection; “false positive”: a detection on no lesion.</p>`;
+}
+
+function metricsHtml(ev: DetectionEvaluation): string {
+  const s = ev.coco.stats;
+  const stats = COCO_STAT_NAMES.map((n) => `<tr><th>${n}</th><td>${fmt(s[n])}</td><td class="desc">${STAT_LABELS[n]}</td></tr>`).join('');
+  const cats = ev.coco.perCategory.map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('');
+  const m = ev.malignancy;
+  return (
+    `<div class="tables"><table class="metrics"><tr><th colspan="3">COCO bbox (pycocotools rules)</th></tr>${stats}</table>` +
+    `<div><table class="metrics"><tr><th>class</th><th>lesions</th><th>AP</th><th>AP50</th></tr>${cats}</table>` +
+    `<table class="metrics mal"><tr><th colspan="2">Malignant images (flagged when a malignant box scores ≥ ${m.threshold})</th></tr>` +
+    `<tr><th>sensitivity</th><td>${fmt(m.sensitivity)} <span class="desc">(${m.truePositives} of ${m.positives} flagged)</span></td></tr>` +
+    `<tr><th>specificity</th><td>${fmt(m.specificity)} <span class="desc">(${m.trueNegatives} of ${m.negatives} not flagged)</span></td></tr>` +
+    `<tr><th>ROC AUC</th><td>${fmt(m.auc)}</td></tr></table></div></div>`
+  );
+}
+
+const CSS = `
+*{box-sizing:border-box}body{font:14px/1.45 "DejaVu Sans",Helvetica,Arial,sans-serif;margin:0;color:#212121;background:#fafafa}
+header{background:#263238;color:#fff;padding:14px 24px}header h1{font-size:19px;margin:0 0 4px}header p{margin:0;color:#cfd8dc;font-size:12px}
+main{padding:8px 24px 40px;max-width:1500px}h2{font-size:16px;margin:26px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.tables{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start}table{border-collapse:collapse;background:#fff}
+.metrics th,.metrics td,.cm th,.cm td{border:1px solid #e0e0e0;padding:4px 10px;text-align:right}.metrics th{text-align:left}
+.metrics td.desc,.desc{color:#757575;text-align:left;font-size:12px}.mal{margin-top:14px}
+.cm td{min-width:86px;font-variant-numeric:tabular-nums;font-size:15px}.cm td.na{color:#bdbdbd}
+.charts{display:flex;gap:24px;flex-wrap:wrap}.chart{background:#fff;border:1px solid #e0e0e0;padding:6px}
+.note{color:#616161;font-size:12px;max-width:900px}
+.filters{display:flex;gap:16px;align-items:center;margin:6px 0 14px;position:sticky;top:0;background:#fafafa;padding:8px 0;z-index:2}
+.filters select{font:inherit;padding:2px 6px}#f-count{color:#616161}
+.gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:16px}
+.card{margin:0;background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:10px}.card[hidden]{display:none}
+figcaption{margin-bottom:8px;font-size:13px;overflow-wrap:anywhere}.cls{color:#616161;margin:0 6px}
+.badge{display:inline-block;font-size:11px;border-radius:9px;padding:1px 8px;margin-right:4px;color:#fff;background:#757575}
+.badge.missed{background:#c62828}.badge.false-positive{background:#ef6c00}.badge.wrong-class{background:#6a1b9a}.badge.ok{background:#2e7d32}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:8px}.cap{font-size:11px;color:#616161;margin-bottom:2px}
+.frame{position:relative;width:100%;background:#111 center/100% 100% no-repeat;border-radius:3px;overflow:hidden}.frame.blank{background:#424242}
+.frame svg{position:absolute;inset:0;width:100%;height:100%}
+`;
+
+const SCRIPT = `
+(function(){
+  var cls=document.getElementById('f-class'),err=document.getElementById('f-error'),count=document.getElementById('f-count');
+  var cards=Array.prototype.slice.call(document.querySelectorAll('.card'));
+  function apply(){
+    var n=0;
+    cards.forEach(function(c){
+      var e=c.getAttribute('data-errors');
+      var ok=(cls.value==='all'||c.getAttribute('data-class')===cls.value)&&
+        (err.value==='all'||(err.value==='correct'?e==='':err.value==='any'?e!=='':(' '+e+' ').indexOf(' '+err.value+' ')>=0));
+      c.hidden=!ok; if(ok) n++;
+    });
+    count.textContent=n+' of '+cards.length+' shown';
+  }
+  cls.addEventListener('change',apply);err.addEventListener('change',apply);apply();
+})();
+`;
+
+/**
+ * Renders the evaluation report (see the module comment) to an HTML string.
+ *
+ * @example
+ * const ev = evaluateDetections(gt, results);
+ * writeFileSync('report.html', await renderEvaluationReport({ gt, results, evaluation: ev, imagePaths }));
+ */
+export async function renderEvaluationReport(input: ReportInput): Promise<string> {
+  const ev = input.evaluation;
+  const limit = input.maxGalleryImages ?? 500;
+  // thumbnails only for the images the gallery will show
+  const itemsNoThumbs = galleryItems(input, new Map());
+  const shownIds = new Set([...itemsNoThumbs].sort((a, b) => b.severity - a.severity || a.fileName.localeCompare(b.fileName, undefined, { numeric: true })).slice(0, limit).map((i) => i.id));
+  const paths = new Map([...(input.imagePaths ?? new Map<number, string>())].filter(([id]) => shownIds.has(id)));
+  const { thumbs, notes } = await thumbnails(paths, input.thumbnailSize ?? 320, input.onProgress);
+  const items = galleryItems(input, thumbs);
+  const gallery = galleryHtml(items, thumbs, limit, ev.confusion.scoreThreshold);
+
+  const prSpec = prCurvesSpec(ev.coco);
+  const roc = rocSpec(ev.malignancy);
+  const [prSvg, rocSvg] = await Promise.all([prSpec ? renderSvg(prSpec) : null, roc ? renderSvg(roc) : null]);
+  const charts = [
+    prSvg ? `<div class="chart" id="chart-pr">${prSvg}</div>` : '<p class="note">No precision–recall curve: no class has ground truth.</p>',
+    rocSvg ? `<div class="chart" id="chart-roc">${rocSvg}</div>` : '<p class="note">No ROC curve: it needs images with and without a malignant lesion.</p>',
+  ].join('');
+
+  const classes = [...new Set(items.map((i) => i.imageClass))].sort();
+  const title = input.title ?? 'bus-tools evaluation';
+  const src = input.sources ?? {};
+  const counts = `${input.gt.images.length} images · ${input.gt.annotations.length} lesions · ${input.results.length} detections`;
+  const sub = [src.groundTruth && `ground truth: ${src.groundTruth}`, src.predictions && `predictions: ${src.predictions}`, counts].filter(Boolean).map((s) => escapeHtml(String(s))).join(' &nbsp;·&nbsp; ');
+  const truncated = gallery.shown < items.length ? ` The ${gallery.shown} worst of ${items.length} images are shown.` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}
+${gallery.css}</style></head>
+<body><header><h1>${escapeHtml(title)}</h1><p>${sub}</p></header><main>
+<h2>Metrics</h2>${metricsHtml(ev)}
+<h2>Curves</h2><div class="charts">${charts}</div>
+<h2>Confusion matrix</h2>${confusionHtml(ev)}
+<h2>Images</h2>
+<p class="note">Worst first: missed malignant lesions, then malignant lesions called benign, other misses, class errors and false positives. Left: ground truth (dotted: crowd). Right: detections with score ≥ ${ev.confusion.scoreThreshold} (dashed: false positive).${truncated}${notes.length ? ` ${notes.length} thumbnails could not be made: ${escapeHtml(notes.slice(0, 3).join('; '))}` : ''}</p>
+<div class="filters"><label>class <select id="f-class"><option value="all">all</option>${classes.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
+<label>outcome <select id="f-error"><option value="all">all</option><option value="any">any error</option><option value="missed">missed lesion</option><option value="false-positive">false positive</option><option value="wrong-class">wrong class</option><option value="correct">correct</option></select></label>
+<span id="f-count"></span></div>
+<div class="gallery">
+${gallery.html}
+</div></main>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}
