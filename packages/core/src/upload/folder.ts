@@ -2,13 +2,12 @@
  * A complete Datature upload folder: the images (copied, never the masks), the annotation file(s)
  * in the chosen format, and UPLOAD.md saying which import option to choose and in which order.
  */
-import { constants, copyFileSync, linkSync, mkdirSync } from 'node:fs';
+import { constants, copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFolderAtomic } from '../atomic.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { FORMATS, type ExportFormat } from '../formats/index.js';
-import { writeFileSync } from 'node:fs';
 
 export interface UploadFolderOptions {
   format: ExportFormat;
@@ -52,11 +51,12 @@ export function uploadInstructions(format: ExportFormat, images: number, boxes: 
 
 Made by bus-tools: ${images} images, ${boxes} boxes, classes ${categories.map((c) => `${c.name} (${c.id})`).join(', ')}.
 
-1. **Images first.** In your Datature project open *Assets* (Images) → *Upload* and upload every file
-   in \`images/\`. Annotations are matched to images by file name, so upload the files as they are,
-   without renaming them.
-2. **Then the annotations.** Open *Annotations* → *Upload annotations*, choose the format
-   **${f.datatureOption}** and upload ${f.annotationUpload}.
+1. **Images first.** In your Datature project's dataset, upload every file in \`images/\`.
+   Annotations are matched to images by file name, so upload the files as they are, without
+   renaming them.
+2. **Then the annotations.** Open the *Annotations* tab (top of the Datasets page), choose the
+   import format **${f.datatureOption}**, press *Upload Annotations* and give it
+   ${f.annotationUpload}.
 ${format === 'datature-csv-wh' ? `
    This file holds *width and height* columns (\`filename,xmin,ymin,width,height,label\`). Do not
    import it as "CSV Four Corner": that reads width as xmax and produces invalid boxes. For the
