@@ -12,3 +12,6 @@ export * from './atomic.js';
 export * from './formats/index.js';
 export * from './upload/folder.js';
 export * from './eval/index.js';
+export * from './image-raw.js';
+export * from './lint/index.js';
+export * from './split/index.js';

@@ -4,6 +4,8 @@ import { masks2csv } from './masks2csv.js';
 import { exportCommand } from './export.js';
 import { predict } from './predict.js';
 import { evalCommand } from './eval.js';
+import { lintCommand } from './lint.js';
+import { splitCommand } from './split.js';
 
 /**
  * A command module: `command`, `describe` and `builder` as yargs expects, and a `handler` that also
@@ -18,4 +20,4 @@ export interface BusCommand<A = any> {
 }
 
 /** Register new commands here, in the order `--help` should list them. */
-export const commands: BusCommand[] = [masks2csv, exportCommand, predict, evalCommand];
+export const commands: BusCommand[] = [masks2csv, exportCommand, lintCommand, splitCommand, predict, evalCommand];

@@ -1,0 +1,52 @@
+import { CONFLICT_RULES, EXPORT_FORMATS, FORMATS, type ConflictRule, type ExportFormat } from '@bus-tools/core';
+import type { BusCommand } from './index.js';
+import { datasetOptions, type DatasetArgs } from './dataset-options.js';
+
+export interface SplitArgs extends DatasetArgs {
+  val: number;
+  test: number;
+  seed: number;
+  output: string;
+  format: ExportFormat;
+  conflicts: ConflictRule;
+  force: boolean;
+  link: boolean;
+}
+
+export const splitCommand: BusCommand<SplitArgs> = {
+  command: 'split <dataset>',
+  describe: 'Split into train/val/test by class, keeping near-duplicates together; an upload folder per part and manifest.csv',
+  builder: (y) =>
+    datasetOptions(y)
+      .option('val', { describe: 'fraction of each class for validation', type: 'number', default: 0.2 })
+      .option('test', { describe: 'fraction of each class for test (0: no test part)', type: 'number', default: 0 })
+      .option('seed', { describe: 'seed of the shuffle: the same seed and data give the same split', type: 'number', default: 1 })
+      .option('output', { alias: 'o', describe: 'folder to create: manifest.csv, train/, val/, test/', type: 'string', demandOption: true })
+      .option('format', {
+        alias: 'f',
+        describe: `annotation format of each part: ${EXPORT_FORMATS.map((f) => `${f} = Datature "${FORMATS[f].datatureOption}"`).join(' · ')}`,
+        choices: EXPORT_FORMATS,
+        default: 'datature-csv-wh' as ExportFormat,
+      })
+      .option('conflicts', {
+        describe: 'duplicate groups filed under several classes: exclude = leave them out (manifest part "excluded") · train = keep them whole in train',
+        choices: CONFLICT_RULES,
+        default: 'exclude' as ConflictRule,
+      })
+      .option('force', { describe: 'replace an existing output folder', type: 'boolean', default: false })
+      .option('link', { describe: 'hard-link the images instead of copying them (same filesystem)', type: 'boolean', default: false })
+      .check((argv) => {
+        for (const name of ['val', 'test'] as const) {
+          const v = argv[name];
+          if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`Expected a fraction from 0 to below 1 for --${name} but received ${JSON.stringify(v)}`);
+        }
+        if (argv.val + argv.test >= 1) throw new Error(`Expected --val + --test below 1 so train keeps images but received ${argv.val} + ${argv.test}`);
+        if (!Number.isInteger(argv.seed)) throw new Error(`Expected an integer for --seed but received ${JSON.stringify(argv.seed)}`);
+        return true;
+      })
+      .example('$0 split Dataset_BUSI_with_GT --val 0.2 --test 0.1 --seed 7 -o busi-split', 'train/, val/, test/ upload folders and manifest.csv') as any,
+  handler: async (args, io) => {
+    const { run } = await import('./split-run.js');
+    await run(args, io);
+  },
+};
