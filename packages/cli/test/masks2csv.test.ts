@@ -117,6 +117,15 @@ describe('bus-tools export', () => {
     expect(coco.images).toHaveLength(11);
   });
 
+  test('an output folder that holds the dataset is refused, even with --force', async () => {
+    const data = join(tmp, 'data');
+    cpSync(SAMPLE_BUSI, data, { recursive: true });
+    const r = await runCli('export', data, '-o', tmp, '--force');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/contains the dataset .*; writing there would replace your inputs/);
+    expect(readdirSync(join(data, 'benign')).length).toBeGreaterThan(0);
+  });
+
   test('an existing output folder needs --force; a file is refused', async () => {
     const out = join(tmp, 'upload');
     expect((await runCli('export', SAMPLE_BUSI, '-o', out)).code).toBe(0);
