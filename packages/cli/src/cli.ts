@@ -10,7 +10,9 @@ import { commands } from './commands/index.js';
 const EPILOG = 'Exit codes: 0 ok · 1 failed · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
 
 // yargs' CommonJS build loads in a third of the time of its ESM build; startup time is a feature.
-const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
+const require = createRequire(import.meta.url);
+const yargs = require('yargs') as typeof import('yargs').default;
+const { version } = require('../package.json') as { version: string };
 
 /** Thrown from `.fail()` so a usage error stops parsing before any handler runs. */
 class UsageError extends Error {}
@@ -27,7 +29,7 @@ export function createCli(io: Io = processIo()): Argv {
     .epilog(EPILOG)
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(version)
     .exitProcess(false)
     .fail((msg, err) => {
       // Only parsing and validation failures arrive here; errors thrown by handlers reject parseAsync.
