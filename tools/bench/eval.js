@@ -122,6 +122,8 @@ const result = {
   per_category: ev.perCategory.map((c) => ({ category_id: c.categoryId, AP: c.AP, AP50: c.AP50 })),
   node: process.version,
   cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  load_average_1min: Number(os.loadavg()[0].toFixed(2)),
 };
 if (args.includes('--json')) {
   console.log(JSON.stringify(result));
@@ -130,5 +132,5 @@ if (args.includes('--json')) {
   console.log(`  evaluate (overall + per-category), median of ${RUNS}: ${result.evaluate_ms_median} ms  (first run ${result.evaluate_ms_first} ms)`);
   console.log(`  including JSON.parse and validation of both files:  ${result.with_json_parse_ms_median} ms`);
   console.log(`  AP ${ev.stats.AP.toFixed(4)}  AP50 ${ev.stats.AP50.toFixed(4)}  ` + ev.perCategory.map((c) => `${c.name} AP ${c.AP.toFixed(4)}`).join('  '));
-  console.log(`  ${result.node} on ${result.cpu}`);
+  console.log(`  ${result.node} on ${result.cpu}, ${result.cores} cores, load average ${result.load_average_1min} (other work on the machine slows every figure)`);
 }

@@ -171,3 +171,18 @@ if (!existsSync(MODEL)) {
     expect(out.AP).toBeGreaterThanOrEqual(0);
   });
 });
+
+test('detections of a class the ground truth lacks are reported but, as in COCOeval, do not fail the run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bus-eval-'));
+  try {
+    const pred = join(dir, 'p.json');
+    const rows = JSON.parse(predictJson(lesions.map((l) => ({ ...l, score: 0.9 }))));
+    rows.push({ file_name: 'benign (1).png', label: 'cyst', bbox: [1, 2, 3, 4], score: 0.5 });
+    writeFileSync(pred, JSON.stringify(rows));
+    const r = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: detections of unknown classes left out: cyst (1); ground-truth classes are benign, malignant\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -255,7 +255,10 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
     rows = loadPredictionFile(predSource);
   }
   const { results, unknownImages, unknownCategories } = alignPredictions(loaded.gt, rows);
-  const dropped = [...unknownImages.values(), ...unknownCategories.values()].reduce((a, b) => a + b, 0);
+  // Detections on images the ground truth lacks make the run partial (pycocotools refuses them
+  // outright); detections of classes it lacks are only reported (COCOeval ignores them too).
+  const droppedImages = [...unknownImages.values()].reduce((a, b) => a + b, 0);
+  const dropped = droppedImages + [...unknownCategories.values()].reduce((a, b) => a + b, 0);
   if (!args.json) {
     if (unknownImages.size) {
       const names = [...unknownImages.keys()];
@@ -304,5 +307,5 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
         `${skipped ? `; ${plural(skipped, 'input')} skipped` : ''}${report ? `; wrote ${args.report}` : ''}\n`,
     );
   }
-  io.exitCode = skipped || dropped ? ExitCode.partial : ExitCode.ok;
+  io.exitCode = skipped || droppedImages ? ExitCode.partial : ExitCode.ok;
 }

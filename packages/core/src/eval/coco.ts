@@ -111,8 +111,8 @@ function bucketize(n: number, buckets: number, keyOf: (j: number) => number): { 
  * `summarize()` does, plus per-category AP and AP50.
  *
  * Boxes are COCO `[x, y, w, h]` in pixels. Results get `area = w * h` and ids `1…N` as `loadRes`
- * gives them; results for categories outside `catIds` are left out, results for images that the
- * ground truth does not list throw in `parseCocoResults`, as `loadRes` refuses them.
+ * gives them; results for categories outside `catIds`, and for images outside `imgIds`, are left
+ * out (`loadRes` refuses results for images the ground truth lacks: `assertResultsMatchImages`).
  *
  * @example
  * const ev = evaluateCocoBbox(
