@@ -139,12 +139,17 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
   };
   const B = K * I;
 
-  // Ground truth: bucketed by (category, image) in file order, as `getAnnIds` + `_prepare` group it.
-  // `loadAnns` looks annotations up by id, so a repeated id stands for the last one with that id.
+  // Ground truth, grouped as `_prepare` groups it: `getAnnIds` walks the images in id order (each
+  // image's annotations in file order, kept when their category is evaluated), `loadAnns` then looks
+  // each one up by id, so a repeated id stands for the last annotation with that id, which lands
+  // in that annotation's own (image, category) list. Without repeated ids this is file order.
   const anns = gt.annotations;
   const lastById = new Map<number, number>();
   for (let j = 0; j < anns.length; j++) lastById.set(anns[j].id, j);
-  const gtBuckets = bucketize(anns.length, B, (j) => bucketOf(anns[j].image_id, anns[j].category_id));
+  const walk = bucketize(anns.length, I, (j) => (catIndex.has(anns[j].category_id) ? (imgIndex.get(anns[j].image_id) ?? -1) : -1)).order;
+  const loaded = Int32Array.from(walk, (j) => lastById.get(anns[j].id)!);
+  const gtBuckets = bucketize(loaded.length, B, (t) => bucketOf(anns[loaded[t]].image_id, anns[loaded[t]].category_id));
+  for (let s = 0; s < gtBuckets.order.length; s++) gtBuckets.order[s] = loaded[gtBuckets.order[s]];
   const G = gtBuckets.order.length;
   const gBox = new Float64Array(G * 4);
   const gArea = new Float64Array(G);
@@ -153,7 +158,7 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
   const numGt = new Int32Array(K);
   for (let b = 0; b < B; b++) {
     for (let s = gtBuckets.start[b]; s < gtBuckets.start[b + 1]; s++) {
-      const ann = anns[lastById.get(anns[gtBuckets.order[s]].id)!];
+      const ann = anns[gtBuckets.order[s]];
       const bb = ann.bbox;
       gBox[s * 4] = bb[0];
       gBox[s * 4 + 1] = bb[1];

@@ -195,3 +195,31 @@ describe('input checks', () => {
     expect(() => parseCocoResults(json, 'dets.json')).toThrow(msg);
   });
 });
+
+describe('pycocotools quirks kept on purpose', () => {
+  test('a repeated annotation id stands for the last annotation with that id (loadAnns looks up by id)', () => {
+    const g = gt([1, 2], [{ img: 1, box: [0, 0, 50, 50] }, { img: 2, box: SQ }]);
+    g.annotations[0].id = 7;
+    g.annotations[1].id = 7;
+    // image 1 ends up with no ground truth, image 2 with SQ twice: SQ on image 1 is a false positive
+    const ev = evaluateCocoBbox(g, [det(1, SQ, 0.9), det(2, SQ, 0.8)]);
+    expect(ev.stats.AP50).toBeCloseTo((51 * (1 / (2 + Number.EPSILON))) / 101, 12);
+    expect(ev.perCategory[0].numGt).toBe(2);
+  });
+
+  test('a detection matched to a ground truth with id 0 is not counted as a hit (dtMatches == 0)', () => {
+    const g = gt([1], [{ img: 1, box: SQ }]);
+    g.annotations[0].id = 0;
+    const ev = evaluateCocoBbox(g, [det(1, SQ, 0.9)]);
+    expect(ev.stats.AP).toBe(0);
+    expect(ev.stats.AR100).toBe(0);
+  });
+
+  test('missing area and iscrowd default to w * h and 0', () => {
+    const g = gt([1], [{ img: 1, box: [0, 0, 20, 20] }]);
+    delete g.annotations[0].area;
+    delete g.annotations[0].iscrowd;
+    const ev = evaluateCocoBbox(g, [det(1, [0, 0, 20, 20], 0.9)]);
+    expect([ev.stats.APs, ev.stats.APm]).toEqual([ev.stats.AP, -1]);
+  });
+});
