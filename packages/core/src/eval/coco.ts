@@ -207,16 +207,18 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
   }
 
   // evaluateImg for every (category, area range, image): one state byte per (area, IoU, detection).
-  const state = new Uint8Array(A * T * D);
   const npig = new Int32Array(K * A);
   const hasEval = new Uint8Array(K);
-  let ious = new Float64Array(MAX_DET * 16);
-  let perm = new Int32Array(16);
-  let ignored = new Uint8Array(16);
-  let gtMatched = new Uint8Array(16);
   const iouThr = new Float64Array(T);
   for (let t = 0; t < T; t++) iouThr[t] = Math.min(COCO_IOU_THRESHOLDS[t], 1 - 1e-10);
-
+  const c: ImageEvalContext = {
+    gArea, gCrowd, gId, dArea, iouThr, D,
+    state: new Uint8Array(A * T * D),
+    ious: new Float64Array(MAX_DET * 16),
+    perm: new Int32Array(16),
+    ignored: new Uint8Array(16),
+    gtMatched: new Uint8Array(16),
+  };
   for (let b = 0; b < B; b++) {
     const g0 = gtBuckets.start[b];
     const nG = gtBuckets.start[b + 1] - g0;
@@ -225,68 +227,16 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
     if (nG === 0 && nD === 0) continue;
     const k = Math.floor(b / I);
     hasEval[k] = 1;
-    if (nG > perm.length) {
-      perm = new Int32Array(nG * 2);
-      ignored = new Uint8Array(nG * 2);
-      gtMatched = new Uint8Array(nG * 2);
+    if (nG > c.perm.length) {
+      c.perm = new Int32Array(nG * 2);
+      c.ignored = new Uint8Array(nG * 2);
+      c.gtMatched = new Uint8Array(nG * 2);
     }
-    if (nD * nG > ious.length) ious = new Float64Array(nD * nG * 2);
-    if (nG > 0 && nD > 0) bboxIou(dBox, d0, nD, gBox, g0, nG, gCrowd, ious);
-
-    for (let a = 0; a < A; a++) {
-      const lo = COCO_AREA_RANGES[a][0];
-      const hi = COCO_AREA_RANGES[a][1];
-      // gt sorted with ignored ones last (stable)
-      let p = 0;
-      for (let g = 0; g < nG; g++) {
-        const s = g0 + g;
-        if (!(gCrowd[s] || gArea[s] < lo || gArea[s] > hi)) {
-          perm[p] = g;
-          ignored[p++] = 0;
-        }
-      }
-      npig[k * A + a] += p;
-      for (let g = 0; g < nG; g++) {
-        const s = g0 + g;
-        if (gCrowd[s] || gArea[s] < lo || gArea[s] > hi) {
-          perm[p] = g;
-          ignored[p++] = 1;
-        }
-      }
-      for (let t = 0; t < T; t++) {
-        const base = (a * T + t) * D + d0;
-        for (let g = 0; g < nG; g++) gtMatched[g] = 0;
-        for (let d = 0; d < nD; d++) {
-          let iou = iouThr[t];
-          let m = -1;
-          if (nG > 0) {
-            const row = d * nG;
-            for (let gi = 0; gi < nG; gi++) {
-              const g = perm[gi];
-              if (gtMatched[gi] && !gCrowd[g0 + g]) continue;
-              if (m > -1 && ignored[m] === 0 && ignored[gi] === 1) break;
-              const v = ious[row + g];
-              if (v < iou) continue;
-              iou = v;
-              m = gi;
-            }
-          }
-          let dtIgnored: boolean;
-          let matchedId = 0;
-          if (m === -1) {
-            dtIgnored = false;
-          } else {
-            dtIgnored = ignored[m] === 1;
-            matchedId = gId[g0 + perm[m]];
-            gtMatched[m] = 1;
-          }
-          const area = dArea[d0 + d];
-          if (matchedId === 0 && (area < lo || area > hi)) dtIgnored = true;
-          state[base + d] = dtIgnored ? IGNORED : matchedId !== 0 ? TP : FP;
-        }
-      }
-    }
+    if (nD * nG > c.ious.length) c.ious = new Float64Array(nD * nG * 2);
+    if (nG > 0 && nD > 0) bboxIou(dBox, d0, nD, gBox, g0, nG, gCrowd, c.ious);
+    for (let a = 0; a < A; a++) npig[k * A + a] += evaluateImage(c, g0, nG, d0, nD, a);
   }
+  const state = c.state;
 
   // accumulate
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
@@ -339,6 +289,84 @@ export function evaluateCocoBbox(gt: EvalGroundTruth, results: readonly CocoResu
     AP50: summarizeOne(precision, recall, K, true, 0.5, 0, M - 1, k),
   }));
   return { stats, statsArray, perCategory, imgIds, catIds, counts, precision, recall, scores };
+}
+
+/** Typed arrays shared by every `evaluateImage` call (scratch ones grow as needed). */
+interface ImageEvalContext {
+  gArea: Float64Array;
+  gCrowd: Uint8Array;
+  gId: Float64Array;
+  dArea: Float64Array;
+  iouThr: Float64Array;
+  /** Kept detections in all; `state` is `[A, T, D]`. */
+  D: number;
+  state: Uint8Array;
+  /** `[nD, nG]` IoUs of the current (image, category). */
+  ious: Float64Array;
+  perm: Int32Array;
+  ignored: Uint8Array;
+  gtMatched: Uint8Array;
+}
+
+/**
+ * `COCOeval.evaluateImg` for one (image, category) and area range `a`: ground truth reordered with
+ * ignored ones last, greedy matching at every IoU threshold, unmatched detections outside the area
+ * range ignored. Writes each detection's state (TP, FP, IGNORED) and returns the number of
+ * ground truths not ignored.
+ */
+function evaluateImage(c: ImageEvalContext, g0: number, nG: number, d0: number, nD: number, a: number): number {
+  const { gArea, gCrowd, gId, dArea, iouThr, state, ious, perm, ignored, gtMatched, D } = c;
+  const lo = COCO_AREA_RANGES[a][0];
+  const hi = COCO_AREA_RANGES[a][1];
+  // gt sorted with ignored ones last (stable)
+  let p = 0;
+  for (let g = 0; g < nG; g++) {
+    const s = g0 + g;
+    if (!(gCrowd[s] || gArea[s] < lo || gArea[s] > hi)) {
+      perm[p] = g;
+      ignored[p++] = 0;
+    }
+  }
+  const regular = p;
+  for (let g = 0; g < nG; g++) {
+    const s = g0 + g;
+    if (gCrowd[s] || gArea[s] < lo || gArea[s] > hi) {
+      perm[p] = g;
+      ignored[p++] = 1;
+    }
+  }
+  for (let t = 0; t < T; t++) {
+    const base = (a * T + t) * D + d0;
+    for (let g = 0; g < nG; g++) gtMatched[g] = 0;
+    for (let d = 0; d < nD; d++) {
+      let iou = iouThr[t];
+      let m = -1;
+      const row = d * nG;
+      for (let gi = 0; gi < nG; gi++) {
+        const g = perm[gi];
+        // a matched ground truth is taken, unless it is a crowd region
+        if (gtMatched[gi] && !gCrowd[g0 + g]) continue;
+        // matched to a regular one and reached the ignored ones: stop
+        if (m > -1 && ignored[m] === 0 && ignored[gi] === 1) break;
+        const v = ious[row + g];
+        if (v < iou) continue;
+        iou = v;
+        m = gi;
+      }
+      let dtIgnored = false;
+      let matchedId = 0;
+      if (m !== -1) {
+        dtIgnored = ignored[m] === 1;
+        matchedId = gId[g0 + perm[m]];
+        gtMatched[m] = 1;
+      }
+      const area = dArea[d0 + d];
+      // `dtm == 0` in COCOeval: also true for a match with a ground truth whose id is 0
+      if (matchedId === 0 && (area < lo || area > hi)) dtIgnored = true;
+      state[base + d] = dtIgnored ? IGNORED : matchedId !== 0 ? TP : FP;
+    }
+  }
+  return regular;
 }
 
 interface CurveWork {

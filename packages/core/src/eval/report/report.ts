@@ -46,6 +46,7 @@ const STAT_LABELS: Record<string, string> = {
   ARl: 'AR large',
 };
 
+/** `&`, `<`, `>`, `"` and `'` as HTML entities: for text and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
