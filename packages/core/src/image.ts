@@ -3,7 +3,6 @@
  * commands that never need it start fast). PNG sizes are read from the header without sharp.
  */
 import { openSync, readSync, closeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { BusToolsError, describeError } from './errors.js';
 import { isPng, readPngHeader } from './png/decode.js';
 
@@ -48,33 +47,15 @@ export function readPngSizeSync(path: string): ImageSize | undefined {
   return { width: h.width, height: h.height, format: 'png' };
 }
 
-async function readHeadAsync(path: string, bytes: number): Promise<Buffer> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (cause) {
-    throw new BusToolsError('UNREADABLE', `${path}: cannot be read (${describeError(cause)})`, { file: path, cause });
-  }
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * Width and height of an image file in pixels. PNGs are read from their 33-byte header; other formats
  * through sharp.
  * @throws BusToolsError naming the file when it is empty, corrupt or not an image.
  */
 export async function readImageSize(path: string): Promise<ImageSize> {
-  const head = await readHeadAsync(path, 33);
-  if (isPng(head) || /\.png$/i.test(path)) {
-    const h = readPngHeader(head, path);
-    return { width: h.width, height: h.height, format: 'png' };
-  }
+  const png = readPngSizeSync(path);
+  if (png) return png;
+  const head = readHead(path, 1);
   if (head.length === 0) {
     throw new BusToolsError('BAD_IMAGE', `${path}: the file is empty (0 bytes); re-download or re-export it`, { file: path });
   }

@@ -9,13 +9,13 @@
  * Components smaller than `minArea` pixels are specks: dropped (and counted) in every mode, so a
  * 2-pixel speck next to a lesion can neither become a box nor widen one.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Detection } from '../box.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
-import { readImageSize } from '../image.js';
+import { readImageSize, readPngSizeSync } from '../image.js';
 import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
-import { decodeMaskPngAsync } from '../png/decode.js';
+import { decodeMaskPng } from '../png/decode.js';
 import type { Dataset, DatasetImage } from './discover.js';
 import type { AnnotatedImage, Category, Problem } from './types.js';
 
@@ -127,110 +127,78 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
   const images: AnnotatedImage[] = [];
   const problems: Problem[] = [...dataset.problems];
   const stats: ExtractStats = { images: 0, masks: 0, boxes: 0, specksDropped: 0, skipped: 0 };
-
-  // Reading and decompression of the next images overlap with the row scanning of this one: file
-  // I/O and zlib run on libuv's thread pool, the scan on this thread. Results come back in order.
-  const jobs: Array<Promise<LoadedImage>> = [];
-  let next = 0;
-  const launch = () => {
-    if (next < selected.length) {
-      const img = selected[next++];
-      jobs.push(loadImage(img, classId.has(img.label)));
-    }
-  };
-  for (let k = 0; k < IN_FLIGHT; k++) launch();
-  for (let done = 1; done <= selected.length; done++) {
-    const loaded = await (jobs.shift() as Promise<LoadedImage>);
-    launch();
-    problems.push(...loaded.problems);
-    if (loaded.image) {
-      const { image, runs } = loaded;
-      if (runs) {
-        const { boxes, specks } = boxesFromMasks(runs, mode, minArea, image.label as string, classId.get(image.label as string) as number);
-        image.boxes = boxes;
-        stats.masks += runs.length;
-        stats.specksDropped += specks;
-        if (boxes.length === 0) {
-          problems.push({
-            file: image.path as string,
-            code: 'NO_LESION',
-            severity: 'warning',
-            message: `${image.path}: class "${image.label}" but its masks contain no lesion${minArea > 0 ? ` of ${minArea}+ pixels` : ''}; kept without boxes. Check the mask.`,
-          });
-        }
-      }
-      images.push(image);
-      stats.boxes += image.boxes.length;
+  let done = 0;
+  for (const img of selected) {
+    const result = await extractImage(img, classId.get(img.label), mode, minArea, problems);
+    if (result) {
+      images.push(result.image);
+      stats.masks += result.masks;
+      stats.boxes += result.image.boxes.length;
+      stats.specksDropped += result.specks;
     } else stats.skipped++;
-    options.onProgress?.(done, selected.length);
+    options.onProgress?.(++done, selected.length);
   }
   stats.images = images.length;
   problems.sort((a, b) => naturalCompare(a.file, b.file));
   return { images, categories, problems, stats };
 }
 
-/** Images read and decoded ahead of the one being turned into boxes. */
-const IN_FLIGHT = 8;
-
-interface LoadedImage {
-  /** Undefined when the image was skipped (see `problems`). */
-  image?: AnnotatedImage;
-  /** Decoded masks, all of the image's size; undefined for images that get no boxes (normal). */
-  runs?: MaskRuns[];
-  problems: Problem[];
-}
-
-/** Reads an image's size and decodes its masks; any bad file skips the image with a Problem. */
-async function loadImage(img: DatasetImage, wantBoxes: boolean): Promise<LoadedImage> {
+async function extractImage(
+  img: DatasetImage,
+  classId: number | undefined,
+  mode: BoxMode,
+  minArea: number,
+  problems: Problem[],
+): Promise<{ image: AnnotatedImage; masks: number; specks: number } | undefined> {
   let size;
   try {
-    size = await readImageSize(img.path);
+    size = readPngSizeSync(img.path) ?? (await readImageSize(img.path));
   } catch (err) {
-    return { problems: [{ file: img.path, code: errorCode(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` }] };
+    problems.push({ file: img.path, code: errorCode(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
+    return undefined;
   }
   const image: AnnotatedImage = { fileName: img.fileName, path: img.path, label: img.label, width: size.width, height: size.height, boxes: [] };
-  if (!wantBoxes) return { image, problems: [] }; // normal image, included without boxes
+  if (classId === undefined) return { image, masks: 0, specks: 0 }; // normal image, included without boxes
 
-  const decoded = await Promise.all(
-    img.masks.map(async (mask): Promise<MaskRuns | Problem> => {
-      try {
-        if (!/\.png$/i.test(mask.path)) {
-          throw new BusToolsError('UNSUPPORTED_MASK', `${mask.path}: masks must be PNG (a lossy format blurs the lesion edge); convert it to PNG`, { file: mask.path });
-        }
-        let buf: Buffer;
-        try {
-          buf = await readFile(mask.path);
-        } catch (cause) {
-          throw new BusToolsError('UNREADABLE', `${mask.path}: cannot be read (${describeError(cause)})`, { file: mask.path, cause });
-        }
-        return await decodeMaskPngAsync(buf, mask.path);
-      } catch (err) {
-        return {
-          file: mask.path,
-          code: errorCode(err, 'UNREADABLE'),
-          severity: 'error',
-          message: `${describeError(err)}; image "${img.fileName}" skipped so it is not uploaded with lesions missing.`,
-        };
+  const decoded: MaskRuns[] = [];
+  for (const mask of img.masks) {
+    let runs: MaskRuns;
+    try {
+      if (!/\.png$/i.test(mask.path)) {
+        throw new BusToolsError('UNSUPPORTED_MASK', `${mask.path}: masks must be PNG (a lossy format blurs the lesion edge); convert it to PNG`, { file: mask.path });
       }
-    }),
-  );
-  const failed = decoded.filter((d): d is Problem => 'code' in d);
-  if (failed.length) return { problems: failed };
-  const runs = decoded as MaskRuns[];
-  const mismatch = img.masks.flatMap((mask, k) =>
-    runs[k].width !== size.width || runs[k].height !== size.height
-      ? [
-          {
-            file: mask.path,
-            code: 'SIZE_MISMATCH',
-            severity: 'error' as const,
-            message: `${mask.path}: mask is ${runs[k].width}×${runs[k].height} but its image is ${size.width}×${size.height}; image "${img.fileName}" skipped. Re-export the mask at the image's size.`,
-          },
-        ]
-      : [],
-  );
-  if (mismatch.length) return { problems: mismatch };
-  return { image, runs, problems: [] };
+      runs = decodeMaskPng(readFileSync(mask.path), mask.path);
+    } catch (err) {
+      problems.push({
+        file: mask.path,
+        code: errorCode(err, 'UNREADABLE'),
+        severity: 'error',
+        message: `${describeError(err)}; image "${img.fileName}" skipped so it is not uploaded with lesions missing.`,
+      });
+      return undefined;
+    }
+    if (runs.width !== size.width || runs.height !== size.height) {
+      problems.push({
+        file: mask.path,
+        code: 'SIZE_MISMATCH',
+        severity: 'error',
+        message: `${mask.path}: mask is ${runs.width}×${runs.height} but its image is ${size.width}×${size.height}; image "${img.fileName}" skipped. Re-export the mask at the image's size.`,
+      });
+      return undefined;
+    }
+    decoded.push(runs);
+  }
+  const { boxes, specks } = boxesFromMasks(decoded, mode, minArea, img.label, classId);
+  image.boxes = boxes;
+  if (boxes.length === 0) {
+    problems.push({
+      file: img.path,
+      code: 'NO_LESION',
+      severity: 'warning',
+      message: `${img.path}: class "${img.label}" but its masks contain no lesion${minArea > 0 ? ` of ${minArea}+ pixels` : ''}; kept without boxes. Check the mask.`,
+    });
+  }
+  return { image, masks: decoded.length, specks };
 }
 
 function errorCode(err: unknown, fallback: string): string {

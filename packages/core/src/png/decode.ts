@@ -8,7 +8,7 @@
  * a tRNS-transparent colour, or a palette entry with alpha 0). All bit depths (1, 2, 4, 8, 16), all
  * colour types (gray, RGB, palette, gray+alpha, RGBA) and Adam7 interlacing are supported.
  */
-import { inflate as inflateCb, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import { BusToolsError } from '../errors.js';
 import { MaskRuns, RunsBuilder } from '../mask/runs.js';
 
@@ -360,32 +360,8 @@ const ADAM7 = [
  */
 export function decodeMaskPng(buf: Buffer, file?: string): MaskRuns {
   const chunks = readChunks(buf, file);
-  return runsFromInflated(chunks, inflate(chunks.idat, chunks.header, file), file);
-}
-
-/**
- * `decodeMaskPng` with decompression on libuv's thread pool, so that several masks in flight
- * inflate on other cores while this thread scans rows. Same result, same errors.
- */
-export async function decodeMaskPngAsync(buf: Buffer, file?: string): Promise<MaskRuns> {
-  const chunks = readChunks(buf, file);
-  const data = await new Promise<Buffer>((resolve, reject) =>
-    inflateCb(chunks.idat, { chunkSize: Math.max(1024, inflatedSize(chunks.header) + 1) }, (err, out) => {
-      if (err) {
-        try {
-          fail(`corrupt or truncated PNG: its image data does not decompress (${err.message})`, file, err);
-        } catch (wrapped) {
-          reject(wrapped);
-        }
-      } else resolve(out);
-    }),
-  );
-  return runsFromInflated(chunks, data, file);
-}
-
-/** Unfilters inflated image data in place and turns it into lesion runs. */
-function runsFromInflated(chunks: PngChunks, data: Buffer, file?: string): MaskRuns {
   const h = chunks.header;
+  const data = inflate(chunks.idat, chunks.header, file);
   const out = new RunsBuilder(h.width, h.height);
   const bpp = filterBpp(h);
   if (!h.interlaced) {
