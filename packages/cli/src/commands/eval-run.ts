@@ -18,8 +18,8 @@ import {
   parsePredictionsCsv,
   parsePredictionsJson,
   readImageSize,
+  rowsFromDetections,
   writeFileAtomic,
-  xyxyToXywh,
   type AnnotatedImage,
   type Category,
   type DetectionEvaluation,
@@ -175,15 +175,7 @@ async function predictWithModel(args: EvalArgs, loaded: LoadedGroundTruth, io: I
   );
   bar.done();
   const idByPath = new Map(ids.map((id) => [loaded.paths.get(id)!, id]));
-  const rows: PredictionRow[] = [];
-  for (const p of r.images) {
-    for (const d of p.detections) {
-      const row: PredictionRow = { image_id: idByPath.get(p.path)!, bbox: xyxyToXywh(d.xyxy), score: d.score ?? 0 };
-      if (d.classId !== undefined) row.category_id = d.classId;
-      if (d.label !== undefined) row.label = d.label;
-      rows.push(row);
-    }
-  }
+  const rows = rowsFromDetections(r.images.map((p) => ({ imageId: idByPath.get(p.path)!, detections: p.detections })));
   return { rows, problems: r.problems, note: `${args.model} on ${r.device} (${r.images.length} images, ${r.seconds.toFixed(1)} s)` };
 }
 

@@ -11,6 +11,7 @@
  * `image_id`. Categories by `label` when it names a ground-truth category, else by `category_id`.
  */
 import { parse } from 'csv-parse/sync';
+import { xyxyToXywh, type Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { CocoResult, EvalGroundTruth } from './coco-input.js';
 
@@ -84,6 +85,29 @@ export function parsePredictionsCsv(text: string, file = 'predictions CSV'): Pre
     out.push({ file_name: row[0], label: row[5], bbox: nums.slice(0, 4), score: nums[4] });
   }
   return out;
+}
+
+/**
+ * Prediction rows from detections in the central `Detection` shape (pixel-edge `xyxy`, `score`,
+ * `classId`, `label`), e.g. straight from `@bus-tools/infer`'s `predictImages`. Each image names
+ * itself by `imageId` (a ground-truth id) or `fileName`.
+ *
+ * @example rowsFromDetections([{ imageId: 3, detections: [{ xyxy: [10, 20, 40, 60], score: 0.9, classId: 2, label: 'malignant' }] }])
+ * // [{ image_id: 3, category_id: 2, label: 'malignant', bbox: [10, 20, 30, 40], score: 0.9 }]
+ */
+export function rowsFromDetections(images: readonly { imageId?: number; fileName?: string; detections: readonly Detection[] }[]): PredictionRow[] {
+  const rows: PredictionRow[] = [];
+  for (const im of images) {
+    for (const d of im.detections) {
+      const row: PredictionRow = { bbox: xyxyToXywh(d.xyxy), score: d.score ?? 0 };
+      if (im.imageId !== undefined) row.image_id = im.imageId;
+      else if (im.fileName !== undefined) row.file_name = im.fileName;
+      if (d.classId !== undefined) row.category_id = d.classId;
+      if (d.label !== undefined) row.label = d.label;
+      rows.push(row);
+    }
+  }
+  return rows;
 }
 
 export interface AlignedPredictions {

@@ -1,5 +1,5 @@
 /** Predictions files as `predict` writes them, lined up with the ground truth by name. */
-import { alignPredictions, BusToolsError, parsePredictionsCsv, parsePredictionsJson, type EvalGroundTruth } from '@bus-tools/core';
+import { alignPredictions, BusToolsError, parsePredictionsCsv, parsePredictionsJson, rowsFromDetections, type EvalGroundTruth } from '@bus-tools/core';
 
 const gt: EvalGroundTruth = {
   images: [
@@ -60,4 +60,16 @@ describe('alignPredictions', () => {
     ]);
     expect([...unknownCategories]).toEqual([['cyst', 1]]);
   });
+});
+
+test('rowsFromDetections: pixel-edge xyxy → COCO xywh, by image id or file name', () => {
+  expect(
+    rowsFromDetections([
+      { imageId: 3, detections: [{ xyxy: [10, 20, 40, 60], score: 0.9, classId: 2, label: 'malignant' }] },
+      { fileName: 'a.png', detections: [{ xyxy: [0, 0, 5, 5], score: 0.5 }] },
+    ]),
+  ).toEqual([
+    { image_id: 3, category_id: 2, label: 'malignant', bbox: [10, 20, 30, 40], score: 0.9 },
+    { file_name: 'a.png', bbox: [0, 0, 5, 5], score: 0.5 },
+  ]);
 });
