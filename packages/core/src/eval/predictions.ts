@@ -8,7 +8,7 @@
  *
  * Images are found by file name when the prediction has one (exactly, else by base name when that
  * is unique: predict names `benign/benign (1).png` what the dataset calls `benign (1).png`), else by
- * `image_id`. Categories by `label` when it names a ground-truth category, else by `category_id`.
+ * `image_id` (also when the ground truth has no file names). Categories by `label` when it names a ground-truth category, else by `category_id`.
  */
 import { parse } from 'csv-parse/sync';
 import { xyxyToXywh, type Detection } from '../box.js';
@@ -146,7 +146,7 @@ export function alignPredictions(gt: EvalGroundTruth, rows: readonly PredictionR
   const results: CocoResult[] = [];
   for (const row of rows) {
     let imageId: number | undefined;
-    if (row.file_name !== undefined) {
+    if (row.file_name !== undefined && byName.size > 0) {
       imageId = byName.get(row.file_name) ?? byBase.get(baseName(row.file_name)) ?? undefined;
     } else if (row.image_id !== undefined && ids.has(row.image_id)) {
       imageId = row.image_id;

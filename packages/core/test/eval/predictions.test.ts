@@ -73,3 +73,9 @@ test('rowsFromDetections: pixel-edge xyxy → COCO xywh, by image id or file nam
     { file_name: 'a.png', bbox: [0, 0, 5, 5], score: 0.5 },
   ]);
 });
+
+test('alignPredictions falls back to image ids when the ground truth has no file names', () => {
+  const bare: EvalGroundTruth = { ...gt, images: [{ id: 10 }, { id: 20 }] };
+  const { results } = alignPredictions(bare, [{ file_name: 'x.png', image_id: 20, category_id: 1, bbox: [1, 1, 5, 5], score: 0.9 }]);
+  expect(results.map((r) => r.image_id)).toEqual([20]);
+});
