@@ -25,6 +25,8 @@ export interface DetectorOptions {
   device?: Device;
   /** onnxruntime intra-op threads (default: one per core). */
   threads?: number;
+  /** Let onnxruntime's idle CPU threads spin (see `OpenSessionOptions.spinning`); default false. */
+  spinning?: boolean;
   /** Model input size in pixels; default the model's fixed size, else 640. */
   width?: number;
   height?: number;
@@ -116,7 +118,7 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
     }
   }
 
-  const session: OnnxSession = await openOnnxSession(options.model, { device: options.device, threads: options.threads });
+  const session: OnnxSession = await openOnnxSession(options.model, { device: options.device, threads: options.threads, spinning: options.spinning });
   let layout: ModelLayout;
   let size: { width: number; height: number };
   try {

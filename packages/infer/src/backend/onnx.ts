@@ -28,6 +28,11 @@ export interface OpenSessionOptions {
   device?: Device;
   /** onnxruntime intra-op threads; default: onnxruntime's choice (one per core). */
   threads?: number;
+  /**
+   * Let onnxruntime's CPU worker threads spin while waiting for work (its default). Spinning shaves
+   * latency off back-to-back runs but burns CPU that image decoding needs; default false.
+   */
+  spinning?: boolean;
   /** CUDA device index; default 0. */
   deviceId?: number;
   /** Where to look for the CUDA provider libraries; default the onnxruntime-node binding folder. */
@@ -106,6 +111,7 @@ async function create(ort: Ort, file: string, providers: string[], options: Open
     executionProviders: ep as never,
     graphOptimizationLevel: 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   });
 }
 
