@@ -99,8 +99,8 @@ function flipMasks(width: number, s: number): Int32Array {
 }
 
 /**
- * Every pair `(a, b)`, `a < b`, of hashes at Hamming distance ≤ `radius`, in order of `a` then
- * discovery. Exact: the same pairs as comparing all `n(n−1)/2`.
+ * Every pair `(a, b)`, `a < b`, of hashes at Hamming distance ≤ `radius`, grouped by `a` (in
+ * discovery order within). Exact: the same pairs as comparing all `n(n−1)/2`.
  *
  * @example
  *   const pairs = pairsWithinRadius({ hi: Uint32Array.of(0, 0, 7), lo: Uint32Array.of(0, 1, 0) }, 2);
@@ -130,7 +130,14 @@ export function pairsWithinRadius(hashes: HashArray, radius: number, options: { 
     const fill = start.slice(0, 1 << w);
     const items = new Int32Array(n);
     for (let i = 0; i < n; i++) items[fill[values[i * m + c]]++] = i;
-    return { start, items };
+    // the hashes again in bucket order, so scanning a bucket reads memory in sequence
+    const bucketHi = new Uint32Array(n);
+    const bucketLo = new Uint32Array(n);
+    for (let k = 0; k < n; k++) {
+      bucketHi[k] = hi[items[k]];
+      bucketLo[k] = lo[items[k]];
+    }
+    return { start, items, bucketHi, bucketLo };
   });
   const masksByWidth = new Map<number, Int32Array>();
   for (const w of new Set(widths)) masksByWidth.set(w, flipMasks(w, s));
@@ -144,16 +151,17 @@ export function pairsWithinRadius(hashes: HashArray, radius: number, options: { 
     const loI = lo[i];
     for (let c = 0; c < m; c++) {
       const v = values[i * m + c];
-      const { start, items } = tables[c];
+      const { start, items, bucketHi, bucketLo } = tables[c];
       const flips = masksByWidth.get(widths[c]) as Int32Array;
       for (let f = 0; f < flips.length; f++) {
         const u = v ^ flips[f];
-        const end = start[u + 1];
-        for (let k = start[u]; k < end; k++) {
+        const first = start[u];
+        // bucket items ascend: walk down from the end and stop at the first j ≤ i
+        for (let k = start[u + 1] - 1; k >= first; k--) {
           const j = items[k];
-          if (j <= i) continue;
+          if (j <= i) break;
           comparisons++;
-          const dist = popcount32((hiI ^ hi[j]) >>> 0) + popcount32((loI ^ lo[j]) >>> 0);
+          const dist = popcount32((hiI ^ bucketHi[k]) >>> 0) + popcount32((loI ^ bucketLo[k]) >>> 0);
           if (dist > radius) continue;
           // report only from the first chunk within s bits, so each pair appears once
           let earlier = false;
