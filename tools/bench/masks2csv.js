@@ -37,6 +37,14 @@ const commands = [
 ];
 if (haveOpenCv) commands.push({ name: 'Python/OpenCV script', cmd: python, argv: [join(ROOT, 'tools/bench/masks2csv_opencv.py'), dataset], stdout: join(tmp, 'opencv.csv') });
 
+const inprocess = ['extract', 'decode'].map((mode) => ({
+  name: `in-process ${mode}`,
+  cmd: process.execPath,
+  argv: [join(ROOT, 'tools/bench/masks2csv-inprocess.js'), mode, dataset],
+  reportsOwnTime: true,
+}));
+commands.push(...inprocess);
+
 const times = new Map(commands.map((c) => [c.name, []]));
 for (let r = 0; r < rounds + 1; r++) {
   for (const c of commands) {
@@ -45,7 +53,7 @@ for (let r = 0; r < rounds + 1; r++) {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (res.status !== 0) throw new Error(`${c.name} failed: ${res.stderr}`);
     if (c.stdout) writeFileSync(c.stdout, res.stdout);
-    if (r > 0) times.get(c.name).push(ms); // round 0 warms the file cache
+    if (r > 0) times.get(c.name).push(c.reportsOwnTime ? Number(res.stdout) : ms); // round 0 warms the file cache
   }
 }
 
@@ -58,14 +66,18 @@ const masks = Number(spawnSync(process.execPath, [join(ROOT, 'tools/bench/decode
 const boxes = csv.trim().split('\n').length - 1;
 const med = Object.fromEntries([...times].map(([k, v]) => [k, median(v)]));
 const base = med['decode only (same masks)'];
-console.log(`masks2csv on ${dataset}: ${masks} mask files (all classes) → ${boxes} boxes; ${rounds} rounds, medians of whole-process wall time\n`);
+console.log(`masks2csv on ${dataset}: ${masks} benign/malignant mask files → ${boxes} boxes; ${rounds} rounds, medians of whole-process wall time\n`);
 console.log('| command | median | min–max | vs decode only |');
 console.log('|---|---:|---:|---:|');
 for (const [name, v] of times) {
+  if (name.startsWith('in-process')) continue;
   console.log(`| ${name} | ${med[name].toFixed(0)} ms | ${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)} ms | ${(med[name] / base).toFixed(2)}× |`);
 }
 const ourMs = med['bus-tools masks2csv'];
-console.log(`\nper mask file: ${((ourMs / masks) * 1000).toFixed(0)} µs whole process, ${(((ourMs - med['node -e 0 (startup)']) / masks) * 1000).toFixed(0)} µs without Node's own startup`);
+const ex = med['in-process extract'];
+const de = med['in-process decode'];
+console.log(`\nin-process, after module loading (fresh process each): extract ${ex.toFixed(0)} ms (${((ex / masks) * 1000).toFixed(0)} µs/mask) vs decode only ${de.toFixed(0)} ms (${((de / masks) * 1000).toFixed(0)} µs/mask): ${(ex / de).toFixed(2)}×`);
+console.log(`per mask file: ${((ourMs / masks) * 1000).toFixed(0)} µs whole process, ${(((ourMs - med['node -e 0 (startup)']) / masks) * 1000).toFixed(0)} µs without Node's own startup`);
 if (haveOpenCv) {
   const cv = readFileSync(join(tmp, 'opencv.csv'), 'utf8');
   console.log(`OpenCV / bus-tools: ${(med['Python/OpenCV script'] / ourMs).toFixed(2)}× (${cv === csv ? 'identical CSV output' : 'OUTPUT DIFFERS'})`);
