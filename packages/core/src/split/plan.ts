@@ -61,8 +61,8 @@ export function mulberry32(seed: number): () => number {
  *    `train` keeps it whole in train, never in val or test.
  * 3. Per class (in natural order), the units are shuffled with the seeded PRNG, then placed largest
  *    first (stable, so ties keep the shuffled order) into the part furthest below its target
- *    (`round(val · n)`, `round(test · n)`, the rest train; n = images of the class). Ties go to
- *    test, then val, then train.
+ *    (`round(val · n)`, `round(test · n)`, the rest train, which keeps at least one image; n = images
+ *    of the class). Ties go to test, then val, then train.
  *
  * @example
  *   planSplit([{ id: 'a', label: 'benign' }, { id: 'b', label: 'benign', group: 'x' }, { id: 'c', label: 'benign', group: 'x' }], { val: 0.34, seed: 1 });
@@ -118,6 +118,11 @@ export function planSplit(items: readonly SplitItem[], options: SplitPlanOptions
     }
     const n = list.reduce((s, u) => s + u.items.length, 0);
     const target: Record<SplitPart, number> = { test: Math.round(test * n), val: Math.round(val * n), train: 0 };
+    // a tiny class keeps at least one image in train
+    while (n > 0 && target.test + target.val >= n) {
+      if (target.val >= target.test) target.val--;
+      else target.test--;
+    }
     target.train = n - target.test - target.val;
     const count: Record<SplitPart, number> = { train: 0, val: 0, test: 0 };
     const order = list.map((u, k) => ({ u, k })).sort((a, b) => b.u.items.length - a.u.items.length || a.k - b.k);
