@@ -3,8 +3,9 @@
  * `npm run bench:predict`: throughput of the whole `bus-tools predict` command over a folder of
  * real-size images, next to bare `session.run` on the same inputs, in the same run.
  *
- * - bare session.run: onnxruntime-node used directly, same model, same thread settings; the input
- *   tensors are decoded and resized beforehand, so only inference is timed;
+ * - bare session.run: onnxruntime-node used directly on the same model, the input tensors decoded
+ *   and resized beforehand so only inference is timed; twice: with onnxruntime's defaults (idle
+ *   threads spin) and with predict's session settings (no spinning). The faster is the baseline;
  * - bus-tools predict: the CLI as a child process (Node start, model load, listing, decode, resize,
  *   inference, drawing, JSON/CSV writing all included), default and with --all-images.
  *
@@ -56,11 +57,14 @@ for (const p of picked) feeds.push(det.preprocess(await decodeForModel(p, det.in
 const sizes = picked.length;
 await det.close();
 
-const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+const sessions = {
+  defaults: await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }),
+  noSpin: await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+};
 const ortFeeds = feeds.map((f) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])));
-await session.run(ortFeeds[0]); // warm-up, as predict's first image is not special either
+for (const s of Object.values(sessions)) await s.run(ortFeeds[0]); // warm-up
 
-async function bare() {
+async function bare(session) {
   const t0 = performance.now();
   for (const f of ortFeeds) await session.run(f);
   return (performance.now() - t0) / 1000;
@@ -77,29 +81,31 @@ function cli(extra) {
   return { wall, loop: s.seconds, annotated: s.annotated, detections: s.detections };
 }
 
-const rows = { bare: [], cli: [], cliLoop: [], all: [], allLoop: [] };
+const rows = { bare: [], bareNoSpin: [], cli: [], cliLoop: [], all: [], allLoop: [] };
 let last;
 for (let r = 0; r < rounds; r++) {
-  rows.bare.push(await bare());
+  rows.bare.push(await bare(sessions.defaults));
+  rows.bareNoSpin.push(await bare(sessions.noSpin));
   last = cli([]);
   rows.cli.push(last.wall);
   rows.cliLoop.push(last.loop);
   const a = cli(['--all-images']);
   rows.all.push(a.wall);
   rows.allLoop.push(a.loop);
-  process.stderr.write(`round ${r + 1}/${rounds}: bare ${rows.bare.at(-1).toFixed(2)} s, predict ${last.wall.toFixed(2)} s, --all-images ${a.wall.toFixed(2)} s\n`);
+  process.stderr.write(`round ${r + 1}/${rounds}: bare ${rows.bare.at(-1).toFixed(2)} s / ${rows.bareNoSpin.at(-1).toFixed(2)} s, predict ${last.wall.toFixed(2)} s, --all-images ${a.wall.toFixed(2)} s\n`);
 }
-await session.release();
+for (const s of Object.values(sessions)) await s.release();
 rmSync(tmp, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ips = (s) => sizes / s;
-const base = ips(median(rows.bare));
+const base = Math.max(ips(median(rows.bare)), ips(median(rows.bareNoSpin)));
 const line = (name, secs) => `| ${name} | ${median(secs).toFixed(2)} | ${ips(median(secs)).toFixed(1)} | ${Math.round((100 * ips(median(secs))) / base)}% |`;
 console.log(`${sizes} BUSI images (real size), model ${model.replace(`${ROOT}/`, '')}, threshold ${threshold}, ${last.detections} detections on them, ${last.annotated} annotated; ${rounds} rounds, medians; ${cpus().length} CPUs (${cpus()[0].model.trim()})\n`);
 console.log('| what | seconds | images/s | vs bare session.run |');
 console.log('|---|---:|---:|---:|');
-console.log(line('bare `session.run` (inputs pre-decoded)', rows.bare));
+console.log(line('bare `session.run`, onnxruntime defaults (inputs pre-decoded)', rows.bare));
+console.log(line('bare `session.run`, no spinning (predict\'s session settings)', rows.bareNoSpin));
 console.log(line('`bus-tools predict`, whole process', rows.cli));
 console.log(line('`bus-tools predict`, its image loop (first decode → last prediction)', rows.cliLoop));
 console.log(line('`bus-tools predict --all-images`, whole process', rows.all));

@@ -1,5 +1,5 @@
 /**
- * Detections → an SVG overlay (pure; image.ts composites it with sharp). Each box is drawn twice, a
+ * Detections → SVG overlays (pure; image.ts composites them with sharp). Each box is drawn twice, a
  * dark outline under a bright class colour, and carries a "label score" tag, so it stays readable on
  * grayscale ultrasound whether the tissue under it is dark or bright.
  */
@@ -22,39 +22,55 @@ export function tagText(d: Detection): string {
   return d.score === undefined ? name : `${name} ${d.score.toFixed(2)}`;
 }
 
+/** One piece of the overlay: an SVG covering a detection's box and tag, placed at `left, top`. */
+export interface Overlay {
+  svg: string;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
- * An SVG of `width x height` pixels with one box and tag per detection (boxes in pixel-edge `xyxy`).
- * Line width and font size scale with the image: about 1/200 and 1/28 of its shorter side.
- * @example detectionsSvg([{ xyxy: [10, 20, 60, 50], score: 0.93, classId: 1, label: 'benign' }], 300, 200)
+ * One SVG overlay per detection (boxes in pixel-edge `xyxy`), each only as large as its box and tag,
+ * so compositing costs in proportion to what is drawn, not to the image. Line width and font size
+ * scale with the image: about 1/200 and 1/28 of its shorter side.
+ * @example detectionOverlays([{ xyxy: [10, 20, 60, 50], score: 0.93, classId: 1, label: 'benign' }], 300, 200)
+ *   // → [{ left: 10, top: 9, width: 104, height: 41, svg: '<svg …>…benign 0.93…</svg>' }]
  */
-export function detectionsSvg(detections: readonly Detection[], width: number, height: number): string {
+export function detectionOverlays(detections: readonly Detection[], width: number, height: number): Overlay[] {
   const side = Math.min(width, height);
   const line = Math.max(2, Math.round(side / 200));
   const font = Math.max(11, Math.round(side / 28));
-  const charW = font * 0.6; // DejaVu Sans Mono-ish advance; tags use a monospace font so this is exact enough
-  const parts: string[] = [];
+  const charW = font * 0.6; // DejaVu Sans Mono's advance is 0.6 em
+  const out: Overlay[] = [];
   for (const d of detections) {
     const [x1, y1, x2, y2] = d.xyxy;
     const colour = classColour(d.classId);
-    const half = line / 2;
-    const rx = x1 + half;
-    const ry = y1 + half;
-    const rw = Math.max(0, x2 - x1 - line);
-    const rh = Math.max(0, y2 - y1 - line);
-    parts.push(
-      `<rect x="${rx}" y="${ry}" width="${rw}" height="${rh}" fill="none" stroke="#000" stroke-opacity="0.7" stroke-width="${line + 2}"/>`,
-      `<rect x="${rx}" y="${ry}" width="${rw}" height="${rh}" fill="none" stroke="${colour}" stroke-width="${line}"/>`,
-    );
     const text = tagText(d);
-    const tagW = Math.ceil(text.length * charW + font * 0.6);
-    const tagH = Math.ceil(font * 1.35);
-    // Above the box when there is room, else just inside its top edge; never off the right edge.
-    const ty = y1 - tagH >= 0 ? y1 - tagH : Math.min(y1, height - tagH);
+    const tagW = Math.min(width, Math.ceil(text.length * charW + font * 0.6));
+    const tagH = Math.min(height, Math.ceil(font * 1.35));
+    // The tag sits above the box when there is room, else just inside its top edge; never off the image.
+    const ty = y1 - tagH >= 0 ? y1 - tagH : Math.max(0, Math.min(y1, height - tagH));
     const tx = Math.max(0, Math.min(x1, width - tagW));
-    parts.push(
-      `<rect x="${tx}" y="${ty}" width="${tagW}" height="${tagH}" fill="${colour}"/>`,
-      `<text x="${tx + font * 0.3}" y="${ty + font * 1.02}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#000">${escapeXml(text)}</text>`,
-    );
+    // The piece covers box and tag, in whole pixels, inside the image.
+    const left = Math.max(0, Math.floor(Math.min(x1, tx) - 1));
+    const top = Math.max(0, Math.floor(Math.min(y1, ty) - 1));
+    const right = Math.min(width, Math.ceil(Math.max(x2, tx + tagW) + 1));
+    const bottom = Math.min(height, Math.ceil(Math.max(y2, ty + tagH) + 1));
+    const w = right - left;
+    const h = bottom - top;
+    if (w <= 0 || h <= 0) continue;
+    const half = line / 2;
+    const rect = `x="${x1 + half - left}" y="${y1 + half - top}" width="${Math.max(0, x2 - x1 - line)}" height="${Math.max(0, y2 - y1 - line)}" fill="none"`;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">` +
+      `<rect ${rect} stroke="#000" stroke-opacity="0.7" stroke-width="${line + 2}"/>` +
+      `<rect ${rect} stroke="${colour}" stroke-width="${line}"/>` +
+      `<rect x="${tx - left}" y="${ty - top}" width="${tagW}" height="${tagH}" fill="${colour}"/>` +
+      `<text x="${tx - left + font * 0.3}" y="${ty - top + font * 1.02}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#000">${escapeXml(text)}</text>` +
+      `</svg>`;
+    out.push({ svg, left, top, width: w, height: h });
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
+  return out;
 }

@@ -35,8 +35,8 @@ export interface PredictOptions extends DetectorOptions {
   /** An open detector to use instead of opening `model` (it is not closed). */
   detector?: Detector;
   /**
-   * Called in input order for each predicted image, with the decoded image (its file bytes are there
-   * for drawing). Awaited: a slow callback holds the pipeline back.
+   * Called in input order for each predicted image, with the decoded image (its full-size pixels are
+   * there for drawing). Awaited: a slow callback holds the pipeline back.
    */
   onImage?: (prediction: ImagePrediction, image: DecodedImage) => void | Promise<void>;
   /** Called after each image, predicted or skipped. */
@@ -203,7 +203,7 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
         if (p.detections.length === 0 && !options.allImages) return;
         const target = join(output, ...p.relativePath.split('/'));
         mkdirSync(dirname(target), { recursive: true });
-        const job = writeAnnotated(image.bytes, p.detections, p.width, p.height, target).then(
+        const job = writeAnnotated(image.pixels, p.width, p.height, p.detections, target).then(
           () => void annotated++,
           (err: unknown) => void drawProblems.push({ file: p.path, code: 'DRAW_FAILED', message: `${target}: annotated image not written (${describeError(err)})`, severity: 'error' }),
         );

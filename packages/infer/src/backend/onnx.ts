@@ -52,8 +52,32 @@ export interface OnnxSession {
   release(): Promise<void>;
 }
 
+/**
+ * onnxruntime-node's JS calls its native `initOrtOnce` once per copy of its module, but the native
+ * binding is loaded once per process and aborts the whole process when initialised twice. A second
+ * copy of the JS happens under test runners with per-file module registries (jest) and with bundler
+ * duplicates. Make the shared binding's init idempotent before any copy calls it.
+ */
+function guardOrtInit(): void {
+  try {
+    const binding = createRequire(import.meta.url)(join(ortBindingDir(), 'onnxruntime_binding.node')) as Record<string, unknown>;
+    if (binding.busToolsInitGuard) return;
+    const init = binding.initOrtOnce as (...args: unknown[]) => unknown;
+    let done = false;
+    binding.initOrtOnce = (...args: unknown[]) => {
+      if (done) return undefined;
+      done = true;
+      return init.apply(binding, args);
+    };
+    binding.busToolsInitGuard = true;
+  } catch {
+    // No binding at that path: importing onnxruntime-node reports the real problem.
+  }
+}
+
 let ortModule: Promise<Ort> | undefined;
 function loadOrt(): Promise<Ort> {
+  guardOrtInit();
   ortModule ??= import('onnxruntime-node').then((m) => {
     const ort = ((m as unknown as { default?: Ort }).default ?? m) as Ort;
     // onnxruntime prints provider-load failures itself; bus-tools reports them in its own words.
