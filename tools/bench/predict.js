@@ -9,10 +9,13 @@
  * - bus-tools predict: the CLI as a child process (Node start, model load, listing, decode, resize,
  *   inference, drawing, JSON/CSV writing all included), default and with --all-images.
  *
- * Inputs: the first --count BUSI images (every class, natural order), linked (never copied) into a
- * temporary folder. Rounds interleave the commands so machine noise hits all alike; medians printed.
+ * Inputs: --count BUSI images spread over every class, linked (never copied) into a temporary
+ * folder. Models: the demo RetinaNet at 320x320 (fixtures/models/retinanet-tfod.onnx, cheap: image
+ * decoding weighs a lot next to it) and the same weights at 640x640 (retinanet-tfod-640.onnx, the
+ * tutorial model's input size), or the --model files given. Rounds interleave the commands so machine
+ * noise hits all alike; medians printed.
  *
- *   npm run bench:predict [-- --count 120] [-- --rounds 5] [-- --model fixtures/models/retinanet-tfod.onnx] [-- BUSI_ROOT]
+ *   npm run bench:predict [-- --count 120] [-- --rounds 5] [-- --model m.onnx [--model …]] [-- BUSI_ROOT]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -31,8 +34,10 @@ const opt = (name, dflt) => {
 };
 const count = Number(opt('--count', 120));
 const rounds = Number(opt('--rounds', 5));
-const model = resolve(opt('--model', join(ROOT, 'fixtures/models/retinanet-tfod.onnx')));
 const threshold = opt('--threshold', '0.5');
+const models = [];
+for (let m; (m = opt('--model', undefined)) !== undefined; ) models.push(resolve(m));
+if (models.length === 0) models.push(join(ROOT, 'fixtures/models/retinanet-tfod.onnx'), join(ROOT, 'fixtures/models/retinanet-tfod-640.onnx'));
 const busi = resolve(args[0] ?? join(ROOT, '../shared/busi'), 'Dataset_BUSI_with_GT');
 if (!existsSync(busi)) {
   console.error(`bench:predict: ${busi} not found; pass the folder holding Dataset_BUSI_with_GT`);
@@ -50,63 +55,70 @@ const input = join(tmp, 'in');
 mkdirSync(input);
 for (const p of picked) symlinkSync(p, join(input, p.split('/').pop()));
 
-// The same tensors predict would feed, made once.
-const det = await openDetector({ model, device: 'cpu' });
-const feeds = [];
-for (const p of picked) feeds.push(det.preprocess(await decodeForModel(p, det.inputWidth, det.inputHeight)));
 const sizes = picked.length;
-await det.close();
+const results = [];
+for (const model of models) {
+  // The same tensors predict would feed, made once.
+  const det = await openDetector({ model, device: 'cpu' });
+  const feeds = [];
+  for (const p of picked) feeds.push(det.preprocess(await decodeForModel(p, det.inputWidth, det.inputHeight)));
+  await det.close();
 
-const sessions = {
-  defaults: await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }),
-  noSpin: await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }),
-};
-const ortFeeds = feeds.map((f) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])));
-for (const s of Object.values(sessions)) await s.run(ortFeeds[0]); // warm-up
+  const sessions = {
+    defaults: await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }),
+    noSpin: await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+  };
+  const ortFeeds = feeds.map((f) => Object.fromEntries(Object.entries(f).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])));
+  for (const s of Object.values(sessions)) await s.run(ortFeeds[0]); // warm-up
 
-async function bare(session) {
-  const t0 = performance.now();
-  for (const f of ortFeeds) await session.run(f);
-  return (performance.now() - t0) / 1000;
+  async function bare(session) {
+    const t0 = performance.now();
+    for (const f of ortFeeds) await session.run(f);
+    return (performance.now() - t0) / 1000;
+  }
+
+  function cli(extra) {
+    const out = join(tmp, `out-${Math.random().toString(36).slice(2)}`);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'predict', '-i', input, '-o', out, '-m', model, '-t', threshold, '--device', 'cpu', '--summary-json', ...extra], { encoding: 'utf8' });
+    const wall = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`predict failed (${r.status}): ${r.stderr}`);
+    const s = JSON.parse(r.stdout);
+    rmSync(out, { recursive: true, force: true });
+    return { wall, loop: s.seconds, annotated: s.annotated, detections: s.detections };
+  }
+
+  const rows = { bare: [], bareNoSpin: [], cli: [], cliLoop: [], all: [], allLoop: [] };
+  let last;
+  for (let r = 0; r < rounds; r++) {
+    rows.bare.push(await bare(sessions.defaults));
+    rows.bareNoSpin.push(await bare(sessions.noSpin));
+    last = cli([]);
+    rows.cli.push(last.wall);
+    rows.cliLoop.push(last.loop);
+    const a = cli(['--all-images']);
+    rows.all.push(a.wall);
+    rows.allLoop.push(a.loop);
+    process.stderr.write(`round ${r + 1}/${rounds}: bare ${rows.bare.at(-1).toFixed(2)} s / ${rows.bareNoSpin.at(-1).toFixed(2)} s, predict ${last.wall.toFixed(2)} s, --all-images ${a.wall.toFixed(2)} s\n`);
+  }
+  for (const s of Object.values(sessions)) await s.release();
+  results.push({ model, rows, last });
 }
-
-function cli(extra) {
-  const out = join(tmp, `out-${Math.random().toString(36).slice(2)}`);
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'predict', '-i', input, '-o', out, '-m', model, '-t', threshold, '--device', 'cpu', '--summary-json', ...extra], { encoding: 'utf8' });
-  const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`predict failed (${r.status}): ${r.stderr}`);
-  const s = JSON.parse(r.stdout);
-  rmSync(out, { recursive: true, force: true });
-  return { wall, loop: s.seconds, annotated: s.annotated, detections: s.detections };
-}
-
-const rows = { bare: [], bareNoSpin: [], cli: [], cliLoop: [], all: [], allLoop: [] };
-let last;
-for (let r = 0; r < rounds; r++) {
-  rows.bare.push(await bare(sessions.defaults));
-  rows.bareNoSpin.push(await bare(sessions.noSpin));
-  last = cli([]);
-  rows.cli.push(last.wall);
-  rows.cliLoop.push(last.loop);
-  const a = cli(['--all-images']);
-  rows.all.push(a.wall);
-  rows.allLoop.push(a.loop);
-  process.stderr.write(`round ${r + 1}/${rounds}: bare ${rows.bare.at(-1).toFixed(2)} s / ${rows.bareNoSpin.at(-1).toFixed(2)} s, predict ${last.wall.toFixed(2)} s, --all-images ${a.wall.toFixed(2)} s\n`);
-}
-for (const s of Object.values(sessions)) await s.release();
 rmSync(tmp, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ips = (s) => sizes / s;
-const base = Math.max(ips(median(rows.bare)), ips(median(rows.bareNoSpin)));
-const line = (name, secs) => `| ${name} | ${median(secs).toFixed(2)} | ${ips(median(secs)).toFixed(1)} | ${Math.round((100 * ips(median(secs))) / base)}% |`;
-console.log(`${sizes} BUSI images (real size), model ${model.replace(`${ROOT}/`, '')}, threshold ${threshold}, ${last.detections} detections on them, ${last.annotated} annotated; ${rounds} rounds, medians; ${cpus().length} CPUs (${cpus()[0].model.trim()})\n`);
-console.log('| what | seconds | images/s | vs bare session.run |');
-console.log('|---|---:|---:|---:|');
-console.log(line('bare `session.run`, onnxruntime defaults (inputs pre-decoded)', rows.bare));
-console.log(line('bare `session.run`, no spinning (predict\'s session settings)', rows.bareNoSpin));
-console.log(line('`bus-tools predict`, whole process', rows.cli));
-console.log(line('`bus-tools predict`, its image loop (first decode → last prediction)', rows.cliLoop));
-console.log(line('`bus-tools predict --all-images`, whole process', rows.all));
-console.log(line('`bus-tools predict --all-images`, its image loop', rows.allLoop));
+console.log(`${sizes} BUSI images (real size, spread over benign/malignant/normal), threshold ${threshold}; ${rounds} rounds, medians; ${cpus().length} CPUs (${cpus()[0].model.trim()})\n`);
+console.log('| model | what | seconds | images/s | vs best bare session.run |');
+console.log('|---|---|---:|---:|---:|');
+for (const { model, rows, last } of results) {
+  const base = Math.max(ips(median(rows.bare)), ips(median(rows.bareNoSpin)));
+  const name = `${model.replace(`${ROOT}/`, '')} (${last.detections} detections, ${last.annotated} annotated)`;
+  const line = (what, secs) => `| ${name} | ${what} | ${median(secs).toFixed(2)} | ${ips(median(secs)).toFixed(1)} | ${Math.round((100 * ips(median(secs))) / base)}% |`;
+  console.log(line('bare `session.run`, onnxruntime defaults (inputs pre-decoded)', rows.bare));
+  console.log(line('bare `session.run`, no spinning (predict\'s session settings)', rows.bareNoSpin));
+  console.log(line('`bus-tools predict`, whole process', rows.cli));
+  console.log(line('`bus-tools predict`, its image loop (first decode → last prediction)', rows.cliLoop));
+  console.log(line('`bus-tools predict --all-images`, whole process', rows.all));
+  console.log(line('`bus-tools predict --all-images`, its image loop', rows.allLoop));
+}

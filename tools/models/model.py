@@ -45,13 +45,13 @@ class TinyFpnBackbone(nn.Module):
         return self.fpn(feats)
 
 
-def build_model():
+def build_model(size=SIZE):
     backbone = TinyFpnBackbone(64)
     sizes = tuple((s, int(s * 2 ** (1 / 3)), int(s * 2 ** (2 / 3))) for s in (16, 32, 64, 128, 256))
     anchors = AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
     head = RetinaNetHead(backbone.out_channels, anchors.num_anchors_per_location()[0], NUM_CLASSES)
     return RetinaNet(
-        backbone, NUM_CLASSES, min_size=SIZE, max_size=SIZE,
+        backbone, NUM_CLASSES, min_size=size, max_size=size,
         image_mean=[0.5, 0.5, 0.5], image_std=[0.25, 0.25, 0.25],
         anchor_generator=anchors, head=head, detections_per_img=100,
     )

@@ -64,7 +64,7 @@ export async function writeAnnotated(pixels: Uint8Array, width: number, height: 
   if (ext === '.jpg' || ext === '.jpeg') img = img.jpeg({ quality: 90 });
   else if (ext === '.webp') img = img.webp({ quality: 90 });
   else if (ext === '.tif' || ext === '.tiff') img = img.tiff();
-  else img = img.png({ compressionLevel: 2 });
+  else img = img.png({ compressionLevel: 1 });
   const out = await img.toBuffer();
   writeFileAtomic(outPath, out);
 }
