@@ -43,6 +43,17 @@ describe('bus-tools predict', () => {
     expect(r.stderr).toMatch(/predict: 3 images → .*; 1 skipped;/);
   });
 
+  test('a label list without malignant: "class 2" in the outputs, one warning', async () => {
+    writeFileSync(join(tmp, 'classes.txt'), 'benign\n');
+    const out = join(tmp, 'out');
+    const r = await runCli('predict', '-i', join(SAMPLE_BUSI, 'malignant'), '-o', out, '-m', MODEL, '--label', join(tmp, 'classes.txt'), '-t', '0.5', '--device', 'cpu');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: class id 2 is not in the label map; naming it "class 2"\npredict: 3 images/);
+    const rows = readFileSync(join(out, 'detections.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.split(',')[5] === 'class 2')).toBe(true);
+  });
+
   test.each([
     [['--threshold', '2'], 1, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2\n'],
     [['--device', 'gpu'], 2, /Invalid values:\n {2}Argument: device, Given: "gpu", Choices: "auto", "cuda", "cpu"/],
