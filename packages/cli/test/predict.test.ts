@@ -2,6 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { main } from '../src/cli.js';
+import type { Io } from '../src/io.js';
 import { runCli } from './helpers.js';
 
 const MODEL = join(MODELS, 'retinanet-datature.onnx');
@@ -54,7 +56,18 @@ describe('bus-tools predict', () => {
     expect(rows.every((row) => row.split(',')[5] === 'class 2')).toBe(true);
   });
 
+  test('a progress bar on a terminal, erased before the summary', async () => {
+    let stderr = '';
+    const io: Io = { stdout: () => {}, stderr: (t) => void (stderr += t), isTTY: true, exitCode: 0 };
+    const code = await main(['predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'out'), '-m', MODEL, '--device', 'cpu'], io);
+    expect(code).toBe(0);
+    expect(stderr).toContain('\rpredict [');
+    expect(stderr).toContain('] 11/11');
+    expect(stderr).toMatch(/\r\x1b\[2Kpredict: 11 images/);
+  });
+
   test.each([
+    [['--threads', '0'], 1, 'bus-tools: Expected integer between 1 and 1024 for --threads but received 0\n'],
     [['--threshold', '2'], 1, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2\n'],
     [['--device', 'gpu'], 2, /Invalid values:\n {2}Argument: device, Given: "gpu", Choices: "auto", "cuda", "cpu"/],
     [['--layout', 'yolo'], 2, /Argument: layout, Given: "yolo", Choices: "tfod", "datature", "torchvision"/],

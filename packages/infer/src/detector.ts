@@ -102,6 +102,7 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
   const maxDetections = assertIntegerInRange('maxDetections', options.maxDetections ?? 100, 1, 100000);
   if (options.width !== undefined) assertIntegerInRange('--width', options.width, 16, 8192);
   if (options.height !== undefined) assertIntegerInRange('--height', options.height, 16, 8192);
+  if (options.threads !== undefined) assertIntegerInRange('--threads', options.threads, 1, 1024);
 
   let labels: LabelMap | undefined;
   let labelFile: string | undefined;
