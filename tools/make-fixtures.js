@@ -19,20 +19,10 @@ import { mkdirSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { encodeMaskPng } from '@bus-tools/core';
+import { encodeMaskPng, mulberry32 } from '@bus-tools/core';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A lesion outline: an ellipse whose radius is modulated (smooth for benign, spiculated for malignant). */
 function makeLesion(rand, { cx, cy, rx, ry, malignant }) {

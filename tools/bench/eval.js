@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
-import { evaluateCocoBbox, parseCocoGroundTruth, parseCocoResults } from '@bus-tools/core';
+import { evaluateCocoBbox, parseCocoGroundTruth, parseCocoResults, mulberry32 } from '@bus-tools/core';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -24,20 +24,9 @@ const opt = (name, dflt) => {
 };
 const RUNS = Number(opt('--runs', 9));
 
-/** mulberry32: a small seeded generator, enough for test data. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeCase(seed = 20240601, nImages = 5000) {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const round1 = (v) => Math.round(v * 10) / 10;
   const images = [];
   const annotations = [];

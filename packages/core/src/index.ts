@@ -3,6 +3,7 @@ export * from './box.js';
 export * from './png/decode.js';
 export * from './mask/runs.js';
 export * from './natural.js';
+export * from './random.js';
 export * from './image.js';
 export * from './png/encode.js';
 export * from './dataset/types.js';

@@ -11,25 +11,16 @@ import {
   thumbnailSimilarity,
   type LintFinding,
   type LintResult,
+  mulberry32,
 } from '@bus-tools/core';
 import { SAMPLE_BUSI } from '../../../../fixtures/index.js';
 import { makeDirtyDataset } from './dirty-dataset.js';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('pairsWithinRadius (multi-index hashing)', () => {
   /** Random hashes plus near copies (k random bit flips) of some of them. */
   function hashes(n: number, seed: number) {
-    const rand = rng(seed);
+    const rand = mulberry32(seed);
     const hi = new Uint32Array(n);
     const lo = new Uint32Array(n);
     for (let i = 0; i < n; i++) {

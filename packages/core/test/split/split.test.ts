@@ -1,24 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORMATS, planSplit, splitDataset, type PlannedItem, type SplitItem } from '@bus-tools/core';
+import { FORMATS, planSplit, splitDataset, type PlannedItem, type SplitItem, mulberry32 } from '@bus-tools/core';
 import { BUSI_DATASET, describeWithBusi } from '../../../../fixtures/index.js';
 import { makeDirtyDataset } from '../lint/dirty-dataset.js';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n items in three classes (60/30/10 %), a quarter of them in groups of 2–6 of one class. */
 function items(n: number, seed: number): SplitItem[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const out: SplitItem[] = [];
   let g = 0;
   while (out.length < n) {
