@@ -9,7 +9,7 @@ import { readImageSize } from '../image.js';
 import { naturalCompare } from '../natural.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { fromCoco, toCoco } from './coco.js';
-import { fromDatatureCsv, toDatatureCsv } from './datature-csv.js';
+import { fromDatatureCsv, toDatatureCsv, type DatatureCsvLayout } from './datature-csv.js';
 import { fromVoc, toVoc, vocFileName } from './voc.js';
 import { fromYolo, toYolo, toYoloClasses, yoloFileName } from './yolo.js';
 
@@ -48,6 +48,14 @@ const readText = (path: string) => {
   }
 };
 
+/** Reads `annotations.csv` of an upload folder, insisting on the layout its format promises. */
+function readCsvFolder(dir: string, layout: DatatureCsvLayout): AnnotatedImage[] {
+  const path = join(dir, 'annotations.csv');
+  const r = fromDatatureCsv(readText(path), path);
+  if (r.layout !== layout) throw new BusToolsError('BAD_CSV', `${path}: expected the ${layout} layout but found ${r.layout}`, { file: path });
+  return r.images;
+}
+
 export const FORMATS: Record<ExportFormat, FormatSpec> = {
   'datature-csv-wh': {
     name: 'datature-csv-wh',
@@ -55,12 +63,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
     summary: 'annotations.csv with filename,xmin,ymin,width,height,label (the layout BUSI users publish)',
     annotationUpload: 'annotations.csv',
     write: (images) => [{ path: 'annotations.csv', content: toDatatureCsv(images, 'width-height') }],
-    read: async (dir) => {
-      const path = join(dir, 'annotations.csv');
-      const r = fromDatatureCsv(readText(path), path);
-      if (r.layout !== 'width-height') throw new BusToolsError('BAD_CSV', `${path}: expected the Width-Height layout but found ${r.layout}`, { file: path });
-      return r.images;
-    },
+    read: async (dir) => readCsvFolder(dir, 'width-height'),
   },
   'datature-csv-4c': {
     name: 'datature-csv-4c',
@@ -68,12 +71,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
     summary: 'annotations.csv with filename,xmin,ymin,xmax,ymax,label (xmax = xmin + width)',
     annotationUpload: 'annotations.csv',
     write: (images) => [{ path: 'annotations.csv', content: toDatatureCsv(images, 'four-corner') }],
-    read: async (dir) => {
-      const path = join(dir, 'annotations.csv');
-      const r = fromDatatureCsv(readText(path), path);
-      if (r.layout !== 'four-corner') throw new BusToolsError('BAD_CSV', `${path}: expected the Four-Corner layout but found ${r.layout}`, { file: path });
-      return r.images;
-    },
+    read: async (dir) => readCsvFolder(dir, 'four-corner'),
   },
   coco: {
     name: 'coco',
