@@ -14,7 +14,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { discoverDataset, fingerprintImages, findDuplicates, hamming64, lintDataset, mulberry32, pairsWithinRadius } from '@bus-tools/core';
+import { discoverDataset, fingerprintImages, findDuplicates, hamming64, lintDataset, pairsWithinRadius } from '@bus-tools/core';
+import { syntheticHashes } from '../../fixtures/synthetic-hashes.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -28,29 +29,6 @@ const RADIUS = Number(opt('--radius', 16));
 const BUSI = resolve(opt('--busi', join(HERE, '../../../shared/busi/Dataset_BUSI_with_GT')));
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
 const ms = (v) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
-
-function syntheticHashes(n, seed) {
-  const rand = mulberry32(seed);
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && rand() < 0.05) {
-      const src = Math.floor(rand() * i);
-      hi[i] = hi[src];
-      lo[i] = lo[src];
-      const flips = Math.floor(rand() * 17);
-      for (let f = 0; f < flips; f++) {
-        const bit = Math.floor(rand() * 64);
-        if (bit < 32) lo[i] ^= 1 << bit;
-        else hi[i] ^= 1 << (bit - 32);
-      }
-    } else {
-      hi[i] = (rand() * 2 ** 32) >>> 0;
-      lo[i] = (rand() * 2 ** 32) >>> 0;
-    }
-  }
-  return { hi, lo };
-}
 
 function bruteForce({ hi, lo }, r) {
   let found = 0;

@@ -11,36 +11,15 @@ import {
   thumbnailSimilarity,
   type LintFinding,
   type LintResult,
-  mulberry32,
 } from '@bus-tools/core';
 import { SAMPLE_BUSI } from '../../../../fixtures/index.js';
 import { makeDirtyDataset } from './dirty-dataset.js';
+import { syntheticHashes } from '../../../../fixtures/synthetic-hashes.js';
 
 
 describe('pairsWithinRadius (multi-index hashing)', () => {
-  /** Random hashes plus near copies (k random bit flips) of some of them. */
-  function hashes(n: number, seed: number) {
-    const rand = mulberry32(seed);
-    const hi = new Uint32Array(n);
-    const lo = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (i > 0 && rand() < 0.3) {
-        const src = Math.floor(rand() * i);
-        hi[i] = hi[src];
-        lo[i] = lo[src];
-        const flips = Math.floor(rand() * 20);
-        for (let f = 0; f < flips; f++) {
-          const bit = Math.floor(rand() * 64);
-          if (bit < 32) lo[i] ^= 1 << bit;
-          else hi[i] ^= 1 << (bit - 32);
-        }
-      } else {
-        hi[i] = (rand() * 2 ** 32) >>> 0;
-        lo[i] = (rand() * 2 ** 32) >>> 0;
-      }
-    }
-    return { hi, lo };
-  }
+  /** Random hashes plus near copies (up to 19 random bit flips) of 30 % of them. */
+  const hashes = (n: number, seed: number) => syntheticHashes(n, seed, { nearShare: 0.3, maxFlips: 20 });
   const brute = (h: { hi: Uint32Array; lo: Uint32Array }, r: number) => {
     const out: string[] = [];
     for (let i = 0; i < h.hi.length; i++) for (let j = i + 1; j < h.hi.length; j++) {
