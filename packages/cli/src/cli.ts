@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { processIo, ExitCode, type Io } from './io.js';
 import { commands } from './commands/index.js';
 
-const EPILOG = 'Exit codes: 0 ok · 1 failed · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
+const EPILOG = 'Exit codes: 0 ok · 1 failed (lint: findings at or above --fail-on) · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
 
 // yargs' CommonJS build loads in a third of the time of its ESM build; startup time is a feature.
 const require = createRequire(import.meta.url);
