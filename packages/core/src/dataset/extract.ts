@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { Detection } from '../box.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
-import { readImageSize, readPngSizeSync } from '../image.js';
+import { readImageSize } from '../image.js';
 import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
 import { decodeMaskPng } from '../png/decode.js';
@@ -152,7 +152,7 @@ async function extractImage(
 ): Promise<{ image: AnnotatedImage; masks: number; specks: number } | undefined> {
   let size;
   try {
-    size = readPngSizeSync(img.path) ?? (await readImageSize(img.path));
+    size = await readImageSize(img.path);
   } catch (err) {
     problems.push({ file: img.path, code: errorCode(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
     return undefined;
