@@ -190,7 +190,7 @@ async function extractImage(
   }
   const { boxes, specks } = boxesFromMasks(decoded, mode, minArea, img.label, classId);
   image.boxes = boxes;
-  if (boxes.length === 0) {
+  if (boxes.length === 0 && img.label !== 'normal') {
     problems.push({
       file: img.path,
       code: 'NO_LESION',

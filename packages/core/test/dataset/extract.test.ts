@@ -79,6 +79,9 @@ describe('extractBoxes on the sample', () => {
     expect(onlyMalignant.images.map((i) => i.fileName)).toEqual(['malignant (1).png', 'malignant (2).png', 'malignant (3).png']);
     expect(onlyMalignant.categories).toEqual([{ id: 1, name: 'malignant' }]);
     expect(onlyMalignant.images[0].boxes[0]).toMatchObject({ label: 'malignant', classId: 1 });
+    const normalAsClass = await extractBoxes(ds, { classes: ['benign', 'malignant', 'normal'] });
+    expect(normalAsClass.images.filter((i) => i.label === 'normal').map((i) => i.boxes.length)).toEqual([0, 0]);
+    expect(normalAsClass.problems).toEqual([]); // empty normal masks are expected, not a problem
     const withNormal = await extractBoxes(ds, { includeNormal: true });
     const normal = withNormal.images.filter((i) => i.label === 'normal');
     expect(normal.map((i) => [i.fileName, i.boxes.length, i.width, i.height])).toEqual([
