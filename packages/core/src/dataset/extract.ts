@@ -10,7 +10,7 @@
  * 2-pixel speck next to a lesion can neither become a box nor widen one.
  */
 import { readFileSync } from 'node:fs';
-import type { Detection } from '../box.js';
+import { unionXyxy, type Detection } from '../box.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
 import { readImageSize } from '../image.js';
 import { naturalCompare } from '../natural.js';
@@ -67,17 +67,8 @@ function keep(comps: Component[], minArea: number): { kept: Component[]; specks:
 }
 
 function unionBox(comps: Component[], label: string, classId: number): Detection | undefined {
-  if (comps.length === 0) return undefined;
-  let [x1, y1, x2, y2] = comps[0].xyxy;
-  let area = 0;
-  for (const c of comps) {
-    x1 = Math.min(x1, c.xyxy[0]);
-    y1 = Math.min(y1, c.xyxy[1]);
-    x2 = Math.max(x2, c.xyxy[2]);
-    y2 = Math.max(y2, c.xyxy[3]);
-    area += c.area;
-  }
-  return { xyxy: [x1, y1, x2, y2], label, classId, area };
+  const xyxy = unionXyxy(comps.map((c) => c.xyxy));
+  return xyxy && { xyxy, label, classId, area: comps.reduce((n, c) => n + c.area, 0) };
 }
 
 /**
