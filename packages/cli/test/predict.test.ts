@@ -21,9 +21,20 @@ describe('bus-tools predict', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; datature layout 320x320 on cpu \\(requested\\); [\\d.]+ images/s\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; datature layout 320x320 on cpu \\(requested\\)(, [2-4] sessions × \\d+ threads?)?; [\\d.]+ images/s\\n$`));
     expect(JSON.parse(readFileSync(join(tmp, 'd.json'), 'utf8'))).toEqual(expect.any(Array));
     expect(readFileSync(join(tmp, 'd.csv'), 'utf8').split('\n')[0]).toBe('filename,xmin,ymin,width,height,label,score');
+  });
+
+  test('--sessions 1 runs one session on the main thread; more give the same detections', async () => {
+    const one = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'one'), '-m', MODEL, '-t', '0.3', '--device', 'cpu', '--sessions', '1');
+    const three = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'three'), '-m', MODEL, '-t', '0.3', '--device', 'cpu', '--sessions', '3', '--threads', '1');
+    expect([one.code, three.code]).toEqual([0, 0]);
+    expect(one.stderr).toMatch(/ on cpu \(requested\); /);
+    expect(three.stderr).toMatch(/ on cpu \(requested\), 3 sessions × 1 thread; /);
+    const csv = (d: string) => readFileSync(join(tmp, d, 'detections.csv'), 'utf8');
+    expect(csv('three')).toBe(csv('one'));
+    expect(csv('one').split('\n').length).toBeGreaterThan(3);
   });
 
   test('--summary-json gives the summary to scripts', async () => {
@@ -68,6 +79,7 @@ describe('bus-tools predict', () => {
 
   test.each([
     [['--threads', '0'], 1, 'bus-tools: Expected integer between 1 and 1024 for --threads but received 0\n'],
+    [['--sessions', '0'], 1, 'bus-tools: Expected integer between 1 and 64 for --sessions but received 0\n'],
     [['--threshold', '2'], 1, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2\n'],
     [['--device', 'gpu'], 2, /Invalid values:\n {2}Argument: device, Given: "gpu", Choices: "auto", "cuda", "cpu"/],
     [['--layout', 'yolo'], 2, /Argument: layout, Given: "yolo", Choices: "tfod", "datature", "torchvision"/],

@@ -23,8 +23,13 @@ export interface DetectorOptions {
   layout?: LayoutName;
   /** Default `auto`: CUDA when its provider loads, else the CPU. */
   device?: Device;
-  /** onnxruntime intra-op threads (default: one per core). */
+  /** onnxruntime intra-op threads of each session (default: one per core, shared out among sessions). */
   threads?: number;
+  /**
+   * CPU: copies of the model run in worker threads, each on its own image (`auto`: one per core, at
+   * most 4). Default 1 for `openDetector`, `auto` for `predictImages`/`predictFolder`. Ignored on CUDA.
+   */
+  sessions?: number | 'auto';
   /** Let onnxruntime's idle CPU threads spin (see `OpenSessionOptions.spinning`); default false. */
   spinning?: boolean;
   /** Model input size in pixels; default the model's fixed size, else 640. */
@@ -54,6 +59,8 @@ export interface Detector {
   readonly inputWidth: number;
   readonly inputHeight: number;
   readonly threshold: number;
+  /** How many `run`s proceed at once (worker sessions on the CPU, else 1). */
+  readonly sessions: number;
   /** The label map in use (undefined: names are `class N`), and the file it came from. */
   readonly labels?: LabelMap;
   readonly labelFile?: string;
@@ -103,6 +110,7 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
   if (options.width !== undefined) assertIntegerInRange('--width', options.width, 16, 8192);
   if (options.height !== undefined) assertIntegerInRange('--height', options.height, 16, 8192);
   if (options.threads !== undefined) assertIntegerInRange('--threads', options.threads, 1, 1024);
+  if (options.sessions !== undefined && options.sessions !== 'auto') assertIntegerInRange('--sessions', options.sessions, 1, 64);
 
   let labels: LabelMap | undefined;
   let labelFile: string | undefined;
@@ -119,7 +127,7 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
     }
   }
 
-  const session: OnnxSession = await openOnnxSession(options.model, { device: options.device, threads: options.threads, spinning: options.spinning });
+  const session: OnnxSession = await openOnnxSession(options.model, { device: options.device, threads: options.threads, spinning: options.spinning, sessions: options.sessions });
   let layout: ModelLayout;
   let size: { width: number; height: number };
   try {
@@ -156,6 +164,7 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
     inputWidth: size.width,
     inputHeight: size.height,
     threshold,
+    sessions: session.sessions,
     labels,
     labelFile,
     preprocess,

@@ -5,6 +5,7 @@
  */
 export * from './tensor.js';
 export * from './backend/onnx.js';
+export { cpuPlan } from './backend/pool.js';
 export * from './layouts.js';
 export * from './preprocess.js';
 export * from './nms.js';

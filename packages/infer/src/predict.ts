@@ -1,6 +1,7 @@
 /**
  * Predicting on many images: a small pipeline in which the next images are read, decoded and
- * resized (sharp, on libuv's thread pool) while the model runs on the current one.
+ * resized (sharp, on libuv's thread pool) while the model runs on the current ones: on the CPU, one
+ * image per worker session at once (see backend/pool.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -67,48 +68,60 @@ export interface PredictResult {
  *   r.images[0].detections[0]; // { xyxy: [117.2, 63.9, 186.0, 153.1], score: 0.97, classId: 1, label: 'benign' }
  */
 export async function predictImages(paths: readonly string[], options: PredictOptions): Promise<PredictResult> {
-  const detector = options.detector ?? (await openDetector(options));
+  const detector = options.detector ?? (await openDetector({ ...options, sessions: options.sessions ?? 'auto' }));
   try {
     const { inputWidth: W, inputHeight: H } = detector;
-    const depth = Math.max(1, options.prefetch ?? 4);
+    // Images in flight: one per session running, plus `prefetch` decoded ahead.
+    const depth = detector.sessions + Math.max(1, options.prefetch ?? 4);
     const relativeOf = (p: string) => (options.root ? relative(options.root, p).split(sep).join('/') : basename(p));
-    type Ready = { ok: true; image: DecodedImage; feeds: ReturnType<Detector['preprocess']> } | { ok: false; problem: Problem };
-    const start = (p: string): Promise<Ready> =>
+    type Done = { ok: true; image: DecodedImage; detections: Detection[] } | { ok: false; problem: Problem };
+    const problemOf = (p: string, err: unknown): Done => ({
+      ok: false,
+      problem: { file: p, code: err instanceof BusToolsError ? err.code : 'BAD_IMAGE', message: describeError(err), severity: 'error' },
+    });
+    // decode → model → detections; a failed decode is a problem of that image, a failed run ends the job.
+    const start = (p: string): Promise<Done> =>
       decodeForModel(p, W, H).then(
-        (image) => ({ ok: true, image, feeds: detector.preprocess(image) }),
-        (err: unknown) => ({
-          ok: false,
-          problem: { file: p, code: err instanceof BusToolsError ? err.code : 'BAD_IMAGE', message: describeError(err), severity: 'error' },
-        }),
+        async (image): Promise<Done> => ({ ok: true, image, detections: detector.postprocess(await detector.run(detector.preprocess(image)), image) }),
+        (err: unknown) => problemOf(p, err),
       );
 
     const t0 = performance.now();
     const images: ImagePrediction[] = [];
     const problems: Problem[] = [];
-    const queue: Promise<Ready>[] = [];
+    const queue: Promise<Done>[] = [];
     let next = 0;
-    while (next < paths.length && queue.length < depth) queue.push(start(paths[next++]));
-    for (let i = 0; i < paths.length; i++) {
-      const ready = await queue.shift()!;
-      if (next < paths.length) queue.push(start(paths[next++]));
-      if (!ready.ok) {
-        problems.push(ready.problem);
-      } else {
-        const outputs = await detector.run(ready.feeds);
-        const detections = detector.postprocess(outputs, ready.image);
-        const prediction: ImagePrediction = {
-          path: paths[i],
-          fileName: basename(paths[i]),
-          relativePath: relativeOf(paths[i]),
-          imageId: i + 1,
-          width: ready.image.width,
-          height: ready.image.height,
-          detections,
-        };
-        images.push(prediction);
-        await options.onImage?.(prediction, ready.image);
+    const fill = () => {
+      while (next < paths.length && queue.length < depth) {
+        const job = start(paths[next++]);
+        job.catch(() => undefined); // awaited in order below; don't report it as unhandled meanwhile
+        queue.push(job);
       }
-      options.onProgress?.(i + 1, paths.length);
+    };
+    try {
+      fill();
+      for (let i = 0; i < paths.length; i++) {
+        const done = await queue.shift()!;
+        fill();
+        if (!done.ok) {
+          problems.push(done.problem);
+        } else {
+          const prediction: ImagePrediction = {
+            path: paths[i],
+            fileName: basename(paths[i]),
+            relativePath: relativeOf(paths[i]),
+            imageId: i + 1,
+            width: done.image.width,
+            height: done.image.height,
+            detections: done.detections,
+          };
+          images.push(prediction);
+          await options.onImage?.(prediction, done.image);
+        }
+        options.onProgress?.(i + 1, paths.length);
+      }
+    } finally {
+      await Promise.allSettled(queue); // nothing may still run on the detector when it is closed
     }
     return {
       images,
@@ -187,7 +200,7 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
     }
   }
 
-  const detector = await openDetector(options);
+  const detector = await openDetector({ ...options, sessions: options.sessions ?? 'auto' });
   mkdirSync(output, { recursive: true });
   const limit = Math.max(1, options.drawConcurrency ?? 4);
   const drawing = new Set<Promise<void>>();

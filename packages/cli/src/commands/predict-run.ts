@@ -25,6 +25,7 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
     csv: args.csv,
     allImages: args['all-images'],
     threads: args.threads,
+    sessions: args.sessions,
     onWarning: (m) => {
       warnings.push(m);
       if (!args['summary-json']) io.stderr(`warning: ${m}\n`);

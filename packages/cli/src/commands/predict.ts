@@ -15,6 +15,7 @@ export interface PredictArgs {
   'all-images': boolean;
   'summary-json': boolean;
   threads?: number;
+  sessions?: number;
 }
 
 export const predict: BusCommand<PredictArgs> = {
@@ -35,7 +36,8 @@ export const predict: BusCommand<PredictArgs> = {
       .option('csv', { describe: 'CSV path, rows filename,xmin,ymin,width,height,label,score [default: <output>/detections.csv]', type: 'string' })
       .option('all-images', { describe: 'annotate every image, not only those with detections', type: 'boolean', default: false })
       .option('summary-json', { describe: 'print the run summary as JSON on stdout (--json names the detections file, as in predict.py)', type: 'boolean', default: false })
-      .option('threads', { describe: 'onnxruntime CPU threads [default: one per core]', type: 'number' })
+      .option('sessions', { describe: 'CPU: copies of the model run side by side, one image each, in worker threads [default: one per core, at most 4]', type: 'number' })
+      .option('threads', { describe: 'onnxruntime CPU threads of each session [default: cores / sessions, at least 1]', type: 'number' })
       .example('$0 predict -i test_images -o predictions -m model.onnx --label label_map.pbtxt --threshold 0.7', "the tutorial's predict.py")
       .example('$0 predict -i scans -o out -m fixtures/models/retinanet-tfod.onnx --threshold 0.5 --summary-json', 'the summary for scripts') as any,
   handler: async (args, io) => {

@@ -9,8 +9,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BusToolsError, assertOneOf, describeError } from '@bus-tools/core';
+import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '@bus-tools/core';
 import type { ModelSignature, TensorData, TensorInfo } from '../tensor.js';
+import { cpuPlan, openSessionPool } from './pool.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -26,8 +27,14 @@ export const CUDA_PROVIDER_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu
 export interface OpenSessionOptions {
   /** Default `auto`. */
   device?: Device;
-  /** onnxruntime intra-op threads; default: onnxruntime's choice (one per core). */
+  /** onnxruntime intra-op threads (of each session); default: onnxruntime's choice (one per core). */
   threads?: number;
+  /**
+   * CPU only: open this many copies of the model, each in a worker thread, and run up to that many
+   * images at once (see backend/pool.ts). `auto`: one single-threaded session per core, at most 4
+   * (`cpuPlan`). Default 1: one session on the calling thread. Ignored on CUDA (one session).
+   */
+  sessions?: number | 'auto';
   /**
    * Let onnxruntime's CPU worker threads spin while waiting for work (its default). Spinning shaves
    * latency off back-to-back runs but burns CPU that image decoding needs; default false.
@@ -47,7 +54,9 @@ export interface OnnxSession {
   readonly device: 'cpu' | 'cuda';
   /** Why that provider, e.g. `cpu (CUDA provider libraries not installed: see docs/gpu.md)`. */
   readonly deviceNote: string;
-  /** Runs the model; resolves to every output by name. */
+  /** How many `run`s proceed at once: the worker sessions on the CPU, else 1. */
+  readonly sessions: number;
+  /** Runs the model; resolves to every output by name. Calls beyond `sessions` wait their turn. */
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
@@ -153,7 +162,10 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new BusToolsError('MODEL_NOT_FOUND', `--model ${file}: no such file. Pass the .onnx file of an exported detector.`, { file });
   }
-  const ort = await loadOrt();
+  // onnxruntime is loaded here only to try CUDA or to run on this thread: worker sessions load their own.
+  const plan = options.sessions === 'auto' ? cpuPlan(undefined, options.threads) : { sessions: options.sessions ?? 1, threads: options.threads };
+  const sessions = plan.sessions;
+  if (options.sessions !== undefined && options.sessions !== 'auto') assertIntegerInRange('--sessions', options.sessions, 1, 64);
 
   let session: Awaited<ReturnType<typeof create>> | undefined;
   let used: 'cpu' | 'cuda' = 'cpu';
@@ -165,12 +177,12 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
       note = 'cpu (CUDA provider libraries not installed: see docs/gpu.md)';
     } else {
       try {
-        session = await create(ort, file, ['cuda'], options);
+        session = await create(await loadOrt(), file, ['cuda'], options);
         used = 'cuda';
         note = `cuda (device ${options.deviceId ?? 0})`;
       } catch (cause) {
         // A model the CPU cannot open either is a bad model, not a CUDA problem.
-        const cpu = await create(ort, file, ['cpu'], options).catch((err: unknown) => {
+        const cpu = await create(await loadOrt(), file, ['cpu'], options).catch((err: unknown) => {
           throw notOnnx(file, err);
         });
         const msg = describeError(cause).split('\n')[0];
@@ -183,15 +195,39 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
       }
     }
   }
+  if (!session && sessions > 1) {
+    const threads = plan.threads;
+    const ortOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+      extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+    };
+    const pool = await openSessionPool(createRequire(import.meta.url).resolve('onnxruntime-node'), file, sessions, ortOptions, !process.env.BUS_TOOLS_ORT_LOG).catch(
+      (cause: unknown) => {
+        throw notOnnx(file, cause);
+      },
+    );
+    return {
+      file,
+      signature: { inputs: pool.inputMetadata.map((m) => toInfo(m as never)), outputs: pool.outputMetadata.map((m) => toInfo(m as never)) },
+      device: 'cpu',
+      deviceNote: `${note}, ${sessions} sessions${threads ? ` × ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
+      sessions,
+      run: (feeds) => pool.run(feeds),
+      release: () => pool.release(),
+    };
+  }
   if (!session) {
     try {
-      session = await create(ort, file, ['cpu'], options);
+      session = await create(await loadOrt(), file, ['cpu'], options);
     } catch (cause) {
       throw notOnnx(file, cause);
     }
   }
 
   const s = session;
+  const T = (await loadOrt()).Tensor;
   const signature: ModelSignature = {
     inputs: s.inputMetadata.map((m) => toInfo(m as never)),
     outputs: s.outputMetadata.map((m) => toInfo(m as never)),
@@ -201,9 +237,10 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
     signature,
     device: used,
     deviceNote: note,
+    sessions: 1,
     async run(feeds) {
       const ortFeeds: Record<string, InstanceType<Ort['Tensor']>> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type as never, t.data as never, t.dims);
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new T(t.type as never, t.data as never, t.dims);
       const out = await s.run(ortFeeds);
       const result: Record<string, TensorData> = {};
       for (const [name, t] of Object.entries(out)) result[name] = { type: t.type, data: t.data as TensorData['data'], dims: t.dims };
