@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { BusToolsError, describeError, loadSharp, writeFileAtomic, type Detection } from '@bus-tools/core';
-import { detectionOverlays } from './draw.js';
+import { cellSize, drawingScale, drawLayouts, layoutDetections, type GlyphAtlas } from './draw.js';
 
 export interface DecodedImage {
   path: string;
@@ -50,16 +50,57 @@ export async function decodeForModel(path: string, inputWidth: number, inputHeig
   }
 }
 
+const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+/** Glyph atlases by font size; `ready` serialises their growth. */
+const atlases = new Map<number, { atlas: GlyphAtlas; ready: Promise<void> }>();
+
 /**
- * Draws `detections` on an image's RGB `pixels` (`[height, width, 3]`) and writes it to `outPath`,
- * atomically. The format follows `outPath`'s extension (JPEG, WebP, TIFF; PNG otherwise, at a fast
- * compression level: annotated images are for looking at).
+ * The glyph atlas for `font` px, with every character of `texts` in it: the missing ones are rendered
+ * (black on transparent, DejaVu Sans Mono) in one SVG line by sharp and cut into cells.
+ */
+export async function glyphAtlas(font: number, texts: readonly string[]): Promise<GlyphAtlas> {
+  let entry = atlases.get(font);
+  if (!entry) {
+    const { cellW, cellH } = cellSize(font);
+    entry = { atlas: { font, cellW, cellH, pad: Math.round(font * 0.3), glyphs: new Map() }, ready: Promise.resolve() };
+    atlases.set(font, entry);
+  }
+  const e = entry;
+  e.ready = e.ready.then(async () => {
+    const missing = [...new Set(texts.flatMap((t) => [...t]))].filter((c) => !e.atlas.glyphs.has(c));
+    if (missing.length === 0) return;
+    const { cellW, cellH } = e.atlas;
+    const sharp = (await loadSharp()).default;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${missing.length * cellW}" height="${cellH}">` +
+      missing.map((c, i) => `<text x="${i * cellW}" y="${font * 1.02}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#000">${escapeXml(c)}</text>`).join('') +
+      `</svg>`;
+    const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().extractChannel(3).raw().toBuffer({ resolveWithObject: true });
+    missing.forEach((c, i) => {
+      const cell = new Uint8Array(cellW * cellH);
+      for (let y = 0; y < cellH && y < info.height; y++) cell.set(data.subarray(y * info.width + i * cellW, y * info.width + (i + 1) * cellW), y * cellW);
+      e.atlas.glyphs.set(c, cell);
+    });
+  });
+  await e.ready;
+  return e.atlas;
+}
+
+/**
+ * Draws `detections` on a copy of an image's RGB `pixels` (`[height, width, 3]`) and writes it to
+ * `outPath`, atomically. The format follows `outPath`'s extension (JPEG, WebP, TIFF; PNG otherwise,
+ * at a fast compression level: annotated images are for looking at).
  */
 export async function writeAnnotated(pixels: Uint8Array, width: number, height: number, detections: readonly Detection[], outPath: string): Promise<void> {
   const sharp = (await loadSharp()).default;
-  const overlays = detectionOverlays(detections, width, height).map((o) => ({ input: Buffer.from(o.svg), left: o.left, top: o.top }));
-  let img = sharp(pixels, { raw: { width, height, channels: 3 } });
-  if (overlays.length > 0) img = img.composite(overlays).removeAlpha(); // SVG overlays bring an alpha channel
+  const canvas = pixels.slice();
+  if (detections.length > 0) {
+    const { line, font } = drawingScale(width, height);
+    const layouts = layoutDetections(detections, width, height);
+    drawLayouts(canvas, width, height, layouts, line, await glyphAtlas(font, layouts.map((l) => l.text)));
+  }
+  let img = sharp(canvas, { raw: { width, height, channels: 3 } });
   const ext = extname(outPath).toLowerCase();
   if (ext === '.jpg' || ext === '.jpeg') img = img.jpeg({ quality: 90 });
   else if (ext === '.webp') img = img.webp({ quality: 90 });

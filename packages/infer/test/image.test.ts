@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { classColour, decodeForModel, detectionOverlays, tagText, writeAnnotated } from '@bus-tools/infer';
+import { classColour, decodeForModel, drawLayouts, glyphAtlas, layoutDetections, tagText, writeAnnotated } from '@bus-tools/infer';
 
 let tmp: string;
 beforeAll(() => {
@@ -51,19 +51,56 @@ describe('decodeForModel', () => {
 });
 
 describe('drawing', () => {
-  test('one overlay per detection, as large as its box and tag, with the tag text escaped', () => {
-    const o = detectionOverlays([{ xyxy: [100, 60, 200, 140], score: 0.934, classId: 2, label: 'a<b' }], 400, 300);
-    expect(o).toHaveLength(1);
-    expect(o[0]).toMatchObject({ left: 99, top: 44, width: 102, height: 97 }); // tag (font 11 → 15 px high) above the box: 60 - 15 - 1
-    expect(o[0].svg).toContain('>a&lt;b 0.93</text>');
-    expect(o[0].svg).toContain(`stroke="${classColour(2)}"`);
+  test('box and tag geometry: the tag above the box, as wide as its text', () => {
+    const [b] = layoutDetections([{ xyxy: [100.4, 60.2, 199.6, 140], score: 0.934, classId: 2, label: 'a<b' }], 400, 300);
+    // 400x300: font 11 px → cells 7x15, padding 3; "a<b 0.93" is 8 cells
+    expect(b).toEqual({ x1: 100, y1: 60, x2: 200, y2: 140, tagX: 100, tagY: 45, tagW: 62, tagH: 15, text: 'a<b 0.93', colour: classColour(2) });
   });
 
-  test('a box at the top edge gets its tag inside; tags never leave the image', () => {
-    const [o] = detectionOverlays([{ xyxy: [380, 0, 400, 30], score: 0.5, classId: 1, label: 'benign' }], 400, 300);
-    expect(o.top).toBe(0);
-    expect(o.left + o.width).toBeLessThanOrEqual(400);
+  test.each([
+    ['at the top edge: the tag goes inside the box', { xyxy: [100, 0, 200, 30] }, { tagY: 0 }],
+    ['at the right edge: the tag is pulled left into the image', { xyxy: [380, 100, 400, 130] }, { tagX: 400 - 7 * 11 - 6 }],
+    ['partly outside the image: the box is clipped', { xyxy: [-5, 250, 420, 310] }, { x1: 0, x2: 400, y2: 300 }],
+  ])('%s', (_name, box, want) => {
+    const [b] = layoutDetections([{ ...(box as { xyxy: [number, number, number, number] }), score: 0.5, classId: 1, label: 'benign' }], 400, 300);
+    expect(b).toMatchObject(want);
+    expect(b.tagX).toBeGreaterThanOrEqual(0);
+    expect(b.tagX + b.tagW).toBeLessThanOrEqual(400);
+    expect(b.tagY + b.tagH).toBeLessThanOrEqual(300);
+  });
+
+  test('tag text: label and score, or class N without a label', () => {
     expect(tagText({ xyxy: [0, 0, 1, 1], classId: 3 })).toBe('class 3');
+    expect(tagText({ xyxy: [0, 0, 1, 1], classId: 1, label: 'benign', score: 0.905 })).toBe('benign 0.91');
+  });
+
+  test('glyphs: rendered once per font size, ink inside the cell, a space blank', async () => {
+    const a = await glyphAtlas(16, ['B 8']);
+    expect([a.cellW, a.cellH]).toEqual([10, 22]);
+    const ink = (c: string) => a.glyphs.get(c)!.reduce((n, v) => n + (v > 128 ? 1 : 0), 0);
+    expect(ink('B')).toBeGreaterThan(20);
+    expect(ink('8')).toBeGreaterThan(20);
+    expect(ink(' ')).toBe(0);
+    expect(await glyphAtlas(16, ['B'])).toBe(a); // cached
+    expect(a.glyphs.get('B')).toBe((await glyphAtlas(16, ['8B'])).glyphs.get('B'));
+  });
+
+  test('drawLayouts: colour line, dark outline on both sides, black text on the tag', async () => {
+    const [w, h] = [200, 150];
+    const px = new Uint8Array(w * h * 3).fill(128);
+    const layouts = layoutDetections([{ xyxy: [40, 50, 120, 110], score: 0.88, classId: 1, label: 'benign' }], w, h);
+    drawLayouts(px, w, h, layouts, 2, await glyphAtlas(11, layouts.map((l) => l.text)));
+    const at = (x: number, y: number) => pixel(px, w, x, y);
+    const colour = hex(classColour(1));
+    expect([at(40, 80), at(41, 80), at(119, 80), at(80, 109)]).toEqual([colour, colour, colour, colour]);
+    expect(at(39, 80)).toEqual([38, 38, 38]); // outline: 70 % black over 128
+    expect(at(42, 80)).toEqual([38, 38, 38]);
+    expect(at(43, 80)).toEqual([128, 128, 128]); // inside: untouched
+    const { tagX, tagY, tagW, tagH } = layouts[0];
+    let dark = 0;
+    for (let y = tagY; y < tagY + tagH; y++) for (let x = tagX; x < tagX + tagW; x++) if (at(x, y)[0] < 60) dark++;
+    expect(dark).toBeGreaterThan(30); // the text
+    expect(at(tagX, tagY)).toEqual(colour); // the tag's corner: background colour
   });
 
   test('writeAnnotated: the class colour on the box edge, the gray image elsewhere, written atomically', async () => {
