@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverDataset, encodeMaskPng, extractBoxes, xyxyToXywh } from '@bus-tools/core';
@@ -26,6 +26,54 @@ describe('discoverDataset on the sample', () => {
       ['benign (4)_mask.png', 0],
       ['benign (4)_mask_1.png', 1],
     ]);
+  });
+});
+
+describe('discoverDataset: the files it walks', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'bus-walk-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  /** Empty files are enough: discovery goes by names and never opens them. */
+  const touch = (...paths: string[]) => {
+    for (const p of paths) {
+      mkdirSync(join(root, p, '..'), { recursive: true });
+      writeFileSync(join(root, p), '');
+    }
+  };
+
+  test('skips dot-files and dot-folders; follows links to folders and files; a link back up the tree is not followed', async () => {
+    touch('benign/benign (1).png', 'benign/benign (1)_mask.png');
+    touch('benign/.benign (2).png', 'benign/.benign (2)_mask.png'); // dot-files
+    touch('.trash/benign/benign (3).png', '.trash/benign/benign (3)_mask.png'); // in a dot-folder
+    touch('.store/scan.png', 'benign/benign (4)_mask.png');
+    symlinkSync(join(root, '.store/scan.png'), join(root, 'benign/benign (4).png')); // link to a file
+    touch('scans/malignant (1).png', 'scans/malignant (1)_mask.png');
+    symlinkSync(join(root, 'scans'), join(root, 'malignant')); // link to a folder
+    symlinkSync(root, join(root, 'scans/up')); // a loop: scans/up/scans/up/…
+    symlinkSync(join(root, 'nowhere.png'), join(root, 'benign/benign (5).png')); // broken link
+    const ds = await discoverDataset(root);
+    expect(ds.problems).toEqual([]);
+    expect(ds.images.map((i) => [i.relPath, i.label, i.masks.length])).toEqual([
+      ['benign/benign (1).png', 'benign', 1],
+      ['benign/benign (4).png', 'benign', 1],
+      ['malignant/malignant (1).png', 'malignant', 1],
+      ['scans/malignant (1).png', 'scans', 1],
+    ]);
+  });
+
+  // Root reads every folder whatever its permissions, so this can only run as another user.
+  (process.getuid?.() === 0 ? test.skip : test)('an unreadable subfolder is UNREADABLE, naming the folder', async () => {
+    touch('benign/benign (1).png', 'benign/benign (1)_mask.png', 'malignant/malignant (1).png');
+    chmodSync(join(root, 'malignant'), 0);
+    try {
+      await expect(discoverDataset(root)).rejects.toHaveProperty('code', 'UNREADABLE');
+      await expect(discoverDataset(root)).rejects.toThrow(`permission denied, scandir '${join(root, 'malignant')}'`);
+    } finally {
+      chmodSync(join(root, 'malignant'), 0o755);
+    }
   });
 });
 
