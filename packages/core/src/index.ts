@@ -1,3 +1,4 @@
+export * from './constants.js';
 export * from './errors.js';
 export * from './box.js';
 export * from './png/decode.js';
@@ -6,9 +7,7 @@ export * from './natural.js';
 export * from './random.js';
 export * from './image.js';
 export * from './png/encode.js';
-export * from './dataset/types.js';
-export * from './dataset/discover.js';
-export * from './dataset/extract.js';
+export * from './dataset/index.js';
 export * from './atomic.js';
 export * from './formats/index.js';
 export * from './upload/folder.js';

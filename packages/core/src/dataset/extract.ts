@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { unionXyxy, type Detection } from '../box.js';
+import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '../constants.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
 import { readImageSize } from '../image.js';
 import { naturalCompare } from '../natural.js';
@@ -18,15 +19,6 @@ import { components, unionRuns, type Component, type MaskRuns } from '../mask/ru
 import { decodeMaskPng } from '../png/decode.js';
 import type { Dataset, DatasetImage } from './discover.js';
 import type { AnnotatedImage, Category, Problem } from './types.js';
-
-export const BOX_MODES = ['component', 'mask', 'image'] as const;
-export type BoxMode = (typeof BOX_MODES)[number];
-
-/**
- * Default speck threshold in pixels. On BUSI, stray components are 1–8 pixels and real lesions at
- * least 569, so 50 keeps every lesion and drops every speck with a wide margin either side.
- */
-export const DEFAULT_MIN_AREA = 50;
 
 export interface ExtractOptions {
   /** How boxes are formed, see the module comment. Default `component`. */

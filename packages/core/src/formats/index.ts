@@ -4,6 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATATURE_OPTIONS, type ExportFormat } from '../constants.js';
 import { BusToolsError } from '../errors.js';
 import { readImageSize } from '../image.js';
 import { naturalCompare } from '../natural.js';
@@ -17,9 +18,6 @@ export * from './coco.js';
 export * from './datature-csv.js';
 export * from './voc.js';
 export * from './yolo.js';
-
-export const EXPORT_FORMATS = ['datature-csv-wh', 'datature-csv-4c', 'coco', 'voc', 'yolo'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** A file of an upload folder, path relative to the folder. */
 export interface OutputFile {
@@ -59,7 +57,7 @@ function readCsvFolder(dir: string, layout: DatatureCsvLayout): AnnotatedImage[]
 export const FORMATS: Record<ExportFormat, FormatSpec> = {
   'datature-csv-wh': {
     name: 'datature-csv-wh',
-    datatureOption: 'CSV Width Height - Bounding Box',
+    datatureOption: DATATURE_OPTIONS['datature-csv-wh'],
     summary: 'annotations.csv with filename,xmin,ymin,width,height,label (the layout BUSI users publish)',
     annotationUpload: 'annotations.csv',
     write: (images) => [{ path: 'annotations.csv', content: toDatatureCsv(images, 'width-height') }],
@@ -67,7 +65,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
   },
   'datature-csv-4c': {
     name: 'datature-csv-4c',
-    datatureOption: 'CSV Four Corner - Bounding Box',
+    datatureOption: DATATURE_OPTIONS['datature-csv-4c'],
     summary: 'annotations.csv with filename,xmin,ymin,xmax,ymax,label (xmax = xmin + width)',
     annotationUpload: 'annotations.csv',
     write: (images) => [{ path: 'annotations.csv', content: toDatatureCsv(images, 'four-corner') }],
@@ -75,7 +73,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
   },
   coco: {
     name: 'coco',
-    datatureOption: 'COCO',
+    datatureOption: DATATURE_OPTIONS.coco,
     summary: 'annotations.json (COCO: image sizes, categories, bbox [x,y,w,h], area = lesion pixels)',
     annotationUpload: 'annotations.json',
     write: (images, categories) => [{ path: 'annotations.json', content: `${JSON.stringify(toCoco(images, categories), null, 1)}\n` }],
@@ -93,7 +91,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
   },
   voc: {
     name: 'voc',
-    datatureOption: 'Pascal VOC',
+    datatureOption: DATATURE_OPTIONS.voc,
     summary: 'annotations/<image>.xml, one Pascal VOC file per image (1-based coordinates)',
     annotationUpload: 'every file in annotations/',
     write: (images) => images.map((img) => ({ path: `annotations/${vocFileName(img.fileName)}`, content: toVoc(img) })),
@@ -106,7 +104,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
   },
   yolo: {
     name: 'yolo',
-    datatureOption: 'YOLO Darknet',
+    datatureOption: DATATURE_OPTIONS.yolo,
     summary: 'labels/<image>.txt (class cx cy w h, normalized) and classes.txt',
     annotationUpload: 'classes.txt and every file in labels/',
     write: (images, categories) => [

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import type { Xyxy } from '../box.js';
 import { BusToolsError, assertIntegerInRange, describeError } from '../errors.js';
 import { discoverDataset, relativePath, type DatasetImage } from '../dataset/discover.js';
-import { DEFAULT_MIN_AREA } from '../dataset/extract.js';
+import { DEFAULT_MIN_AREA } from '../constants.js';
 import { components, runsPixelCount, type MaskRuns } from '../mask/runs.js';
 import { decodeMaskPng } from '../png/decode.js';
 import { naturalCompare } from '../natural.js';

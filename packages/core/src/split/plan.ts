@@ -2,15 +2,13 @@
  * Assigning images to train / val / test: stratified by class, duplicate groups never separated,
  * deterministic for a seed. Pure functions over lists; `splitDataset` (split.ts) does the I/O.
  */
+import type { ConflictRule } from '../constants.js';
 import { BusToolsError, invalidParameterError } from '../errors.js';
 import { naturalCompare } from '../natural.js';
 import { mulberry32 } from '../random.js';
 
 export const SPLIT_PARTS = ['train', 'val', 'test'] as const;
 export type SplitPart = (typeof SPLIT_PARTS)[number];
-/** Where a cross-class group goes: left out of every part (default), or kept whole in train. */
-export const CONFLICT_RULES = ['exclude', 'train'] as const;
-export type ConflictRule = (typeof CONFLICT_RULES)[number];
 
 export interface SplitItem {
   /** Unique id, e.g. the path relative to the dataset root; also the tie-break order. */

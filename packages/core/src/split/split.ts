@@ -5,15 +5,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFolderAtomic } from '../atomic.js';
+import type { ConflictRule, ExportFormat } from '../constants.js';
 import { lazy } from '../lazy.js';
 import { discoverDataset } from '../dataset/discover.js';
 import { extractBoxes, type ExtractOptions } from '../dataset/extract.js';
 import type { AnnotatedImage, Problem } from '../dataset/types.js';
-import type { ExportFormat } from '../formats/index.js';
 import { writeUploadFolder } from '../upload/folder.js';
 import { naturalCompare } from '../natural.js';
 import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/duplicates.js';
-import { planSplit, SPLIT_PARTS, type ConflictRule, type PlannedItem, type SplitPart } from './plan.js';
+import { planSplit, SPLIT_PARTS, type PlannedItem, type SplitPart } from './plan.js';
 
 export interface SplitOptions extends DuplicateOptions, Pick<ExtractOptions, 'boxes' | 'minArea' | 'classes' | 'includeNormal'> {
   val: number;

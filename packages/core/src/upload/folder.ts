@@ -5,9 +5,10 @@
 import { constants, copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFolderAtomic } from '../atomic.js';
+import type { ExportFormat } from '../constants.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
-import { FORMATS, type ExportFormat } from '../formats/index.js';
+import { FORMATS } from '../formats/index.js';
 
 export interface UploadFolderOptions {
   format: ExportFormat;

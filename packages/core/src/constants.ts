@@ -1,0 +1,32 @@
+/**
+ * The names and defaults that options are made of, in a module that imports nothing, so the CLI can
+ * describe and check its options (`--help`, `choices`) without loading the code behind them. Import
+ * it as `@bus-tools/core/constants`; `@bus-tools/core` exports it too.
+ */
+
+/** How `extractBoxes` forms boxes: per lesion component, per mask file, or one per image. */
+export const BOX_MODES = ['component', 'mask', 'image'] as const;
+export type BoxMode = (typeof BOX_MODES)[number];
+
+/**
+ * Default speck threshold in pixels. On BUSI, stray components are 1–8 pixels and real lesions at
+ * least 569, so 50 keeps every lesion and drops every speck with a wide margin either side.
+ */
+export const DEFAULT_MIN_AREA = 50;
+
+/** The upload formats `export` and `split` write; `FORMATS` (formats/index.ts) describes each. */
+export const EXPORT_FORMATS = ['datature-csv-wh', 'datature-csv-4c', 'coco', 'voc', 'yolo'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Each format's import option in Datature, the one to pick when uploading its annotations. */
+export const DATATURE_OPTIONS: Readonly<Record<ExportFormat, string>> = {
+  'datature-csv-wh': 'CSV Width Height - Bounding Box',
+  'datature-csv-4c': 'CSV Four Corner - Bounding Box',
+  coco: 'COCO',
+  voc: 'Pascal VOC',
+  yolo: 'YOLO Darknet',
+};
+
+/** Where a split puts a duplicate group filed under several classes: left out of every part (default), or kept whole in train. */
+export const CONFLICT_RULES = ['exclude', 'train'] as const;
+export type ConflictRule = (typeof CONFLICT_RULES)[number];
