@@ -1,9 +1,10 @@
 /** Options shared by every command that reads boxes from a BUSI-style dataset. */
 import type { Argv } from 'yargs';
+import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '@bus-tools/core/constants';
 
 export interface DatasetArgs {
   dataset: string;
-  boxes: 'component' | 'mask' | 'image';
+  boxes: BoxMode;
   'min-area': number;
   classes: string[];
   'include-normal': boolean;
@@ -19,13 +20,13 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
     })
     .option('boxes', {
       describe: 'component: a box per lesion component · mask: a box per mask file (union of its pixels; with --min-area 0 exactly what the popular tutorial does) · image: one box per image (union of all its masks)',
-      choices: ['component', 'mask', 'image'] as const,
-      default: 'component' as const,
+      choices: BOX_MODES,
+      default: 'component' as BoxMode,
     })
     .option('min-area', {
       describe: 'components with fewer pixels are specks: dropped and counted (BUSI specks are 1-8 px, lesions 569+). 0 keeps every component',
       type: 'number',
-      default: 50,
+      default: DEFAULT_MIN_AREA,
     })
     .option('classes', {
       describe: 'classes that get boxes, in category-id order (comma-separated)',

@@ -1,4 +1,4 @@
-import { EXPORT_FORMATS, FORMATS, type ExportFormat } from '@bus-tools/core';
+import { DATATURE_OPTIONS, EXPORT_FORMATS, type ExportFormat } from '@bus-tools/core/constants';
 import type { BusCommand } from './index.js';
 import { datasetOptions, type DatasetArgs } from './dataset-options.js';
 
@@ -16,7 +16,7 @@ export const exportCommand: BusCommand<ExportArgs> = {
     datasetOptions(y)
       .option('format', {
         alias: 'f',
-        describe: `annotation format: ${EXPORT_FORMATS.map((f) => `${f} = Datature "${FORMATS[f].datatureOption}"`).join(' · ')}`,
+        describe: `annotation format: ${EXPORT_FORMATS.map((f) => `${f} = Datature "${DATATURE_OPTIONS[f]}"`).join(' · ')}`,
         choices: EXPORT_FORMATS,
         default: 'datature-csv-wh' as ExportFormat,
       })

@@ -1,5 +1,5 @@
 /** The part of masks2csv and export that reads the dataset: discovery, extraction, problem report. */
-import { discoverDataset, extractBoxes, type ExtractResult, type Problem } from '@bus-tools/core';
+import { discoverDataset, extractBoxes, type ExtractResult, type Problem } from '@bus-tools/core/dataset';
 import { progress, type Io } from '../io.js';
 import type { DatasetArgs } from './dataset-options.js';
 

@@ -1,4 +1,5 @@
-import { checkOutputPath, toDatatureCsv, writeFileAtomic } from '@bus-tools/core';
+import { checkOutputPath, writeFileAtomic } from '@bus-tools/core/atomic';
+import { toDatatureCsv } from '@bus-tools/core/formats/datature-csv';
 import { resolve } from 'node:path';
 import { ExitCode, plural, type Io } from '../io.js';
 import { countErrors, readDatasetBoxes, reportProblems } from './extract-run.js';

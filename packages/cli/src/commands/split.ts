@@ -1,4 +1,4 @@
-import { CONFLICT_RULES, EXPORT_FORMATS, FORMATS, type ConflictRule, type ExportFormat } from '@bus-tools/core';
+import { CONFLICT_RULES, DATATURE_OPTIONS, EXPORT_FORMATS, type ConflictRule, type ExportFormat } from '@bus-tools/core/constants';
 import type { BusCommand } from './index.js';
 import { datasetOptions, type DatasetArgs } from './dataset-options.js';
 
@@ -24,7 +24,7 @@ export const splitCommand: BusCommand<SplitArgs> = {
       .option('output', { alias: 'o', describe: 'folder to create: manifest.csv, train/, val/, test/', type: 'string', demandOption: true })
       .option('format', {
         alias: 'f',
-        describe: `annotation format of each part: ${EXPORT_FORMATS.map((f) => `${f} = Datature "${FORMATS[f].datatureOption}"`).join(' · ')}`,
+        describe: `annotation format of each part: ${EXPORT_FORMATS.map((f) => `${f} = Datature "${DATATURE_OPTIONS[f]}"`).join(' · ')}`,
         choices: EXPORT_FORMATS,
         default: 'datature-csv-wh' as ExportFormat,
       })
