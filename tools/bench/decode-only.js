@@ -2,18 +2,24 @@
 /**
  * The "decode only" baseline for `npm run bench`: find the masks masks2csv reads by default (benign and
  * malignant), read each file and decode it (inflate + unfilter, no pixel classification, no boxes, no
- * output). `--inflate-only` stops after zlib, the floor CONTEXT.md quotes. Imports only the decoder.
+ * output). `--inflate-only` stops after zlib, the floor CONTEXT.md quotes. Imports only the decoder;
+ * the masks are listed with one recursive readdirSync (no glob library to load).
  *
  *   node tools/bench/decode-only.js DATASET_ROOT [--inflate-only]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import fg from 'fast-glob';
 import { decodePngRows } from '../../packages/core/dist/png/decode.js';
 
 const root = process.argv[2];
 const inflateOnly = process.argv.includes('--inflate-only');
-const masks = await fg('**/{benign,malignant}/*_mask*.png', { cwd: root, absolute: true });
+// `**/{benign,malignant}/*_mask*.png` below the root (BUSI nests the class folders in
+// Dataset_BUSI_with_GT/), dot-files and dot-folders excluded as a glob would.
+const MASK = /^(?:[^./][^/]*\/)*(?:benign|malignant)\/[^./][^/]*_mask[^/]*\.png$/;
+const masks = readdirSync(root, { recursive: true })
+  .filter((rel) => MASK.test(rel))
+  .map((rel) => join(root, rel));
 let bytes = 0;
 for (const path of masks) {
   const buf = readFileSync(path);
