@@ -13,6 +13,7 @@ export * from './postprocess.js';
 export * from './labelmap.js';
 export * from './draw.js';
 export * from './image.js';
+export * from './resize.js';
 export * from './inputs.js';
 export * from './detector.js';
 export * from './predict.js';

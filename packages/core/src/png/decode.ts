@@ -65,6 +65,8 @@ interface PngChunks {
   idat: Buffer;
   palette?: Uint8Array;
   trns?: Uint8Array;
+  /** An ICC profile, cICP colour space or EXIF block is present (viewers may transform the pixels). */
+  tagged: boolean;
 }
 
 function readChunks(buf: Buffer, file?: string): PngChunks {
@@ -72,6 +74,7 @@ function readChunks(buf: Buffer, file?: string): PngChunks {
   const parts: Buffer[] = [];
   let palette: Uint8Array | undefined;
   let trns: Uint8Array | undefined;
+  let tagged = false;
   let pos = 8;
   let sawEnd = false;
   while (pos + 8 <= buf.length) {
@@ -82,6 +85,7 @@ function readChunks(buf: Buffer, file?: string): PngChunks {
     if (type === 'IDAT') parts.push(buf.subarray(start, start + len));
     else if (type === 'PLTE') palette = buf.subarray(start, start + len);
     else if (type === 'tRNS') trns = buf.subarray(start, start + len);
+    else if (type === 'iCCP' || type === 'cICP' || type === 'eXIf') tagged = true;
     else if (type === 'IEND') {
       sawEnd = true;
       break;
@@ -91,7 +95,7 @@ function readChunks(buf: Buffer, file?: string): PngChunks {
   if (parts.length === 0) fail('truncated PNG: no image data (IDAT) found', file);
   if (!sawEnd) fail('truncated PNG: the file ends before IEND; it was probably cut off while copying', file);
   if (header.colorType === 3 && !palette) fail('corrupt PNG: palette image without a PLTE chunk', file);
-  return { header, idat: parts.length === 1 ? parts[0] : Buffer.concat(parts), palette, trns };
+  return { header, idat: parts.length === 1 ? parts[0] : Buffer.concat(parts), palette, trns, tagged };
 }
 
 /** Bytes per complete pixel for filtering (at least 1). */
@@ -436,4 +440,92 @@ export function decodePngRows(buf: Buffer, file?: string): { header: PngHeader; 
     }
   }
   return { header: h, data };
+}
+
+/** A decoded image: 8-bit samples, row-major, 1 (gray) or 3 (RGB) interleaved channels. */
+export interface PngPixels {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/**
+ * Decodes a non-interlaced PNG without colour-space tags to 8-bit gray or RGB, the common case of
+ * ultrasound exports, in plain JavaScript (zlib + unfiltering). Alpha is dropped (not blended), 16-bit
+ * samples keep their high byte, low-depth gray is scaled to 0–255, palettes are expanded. RGB images
+ * whose three channels are equal everywhere (BUSI stores gray scans as RGB) come back as gray.
+ *
+ * Returns undefined for what it leaves to a full image library: Adam7 interlacing, and files with an
+ * ICC profile, cICP or EXIF chunk (colour management, orientation).
+ * @throws BusToolsError `BAD_PNG` naming `file` for empty, truncated, corrupt or non-PNG input.
+ */
+export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefined {
+  const chunks = readChunks(buf, file);
+  const h = chunks.header;
+  if (h.interlaced || chunks.tagged) return undefined;
+  const data = inflate(chunks.idat, h, file);
+  const stride = rowBytes(h, h.width);
+  unfilter(data, 0, h.height, stride, filterBpp(h), file);
+  const { width, height, bitDepth: depth, colorType } = h;
+  const n = width * height;
+  const bytes = depth >> 3; // bytes per sample (0 below 8 bits)
+  const row = (y: number) => y * (stride + 1) + 1;
+
+  if (colorType === 0 || colorType === 4) {
+    const out = new Uint8Array(n);
+    const step = (colorType === 4 ? 2 : 1) * bytes;
+    if (depth >= 8) {
+      for (let y = 0, o = 0; y < height; y++) for (let x = 0, p = row(y); x < width; x++, p += step) out[o++] = data[p];
+    } else {
+      const perByte = 8 / depth;
+      const mask = (1 << depth) - 1;
+      const scale = 255 / mask;
+      for (let y = 0, o = 0; y < height; y++) {
+        const r = row(y);
+        for (let x = 0; x < width; x++) out[o++] = ((data[r + Math.floor(x / perByte)] >> (8 - depth * ((x % perByte) + 1))) & mask) * scale;
+      }
+    }
+    return { width, height, channels: 1, data: out };
+  }
+  if (colorType === 3) {
+    const pal = chunks.palette as Uint8Array;
+    const out = new Uint8Array(n * 3);
+    const perByte = 8 / depth;
+    const mask = (1 << depth) - 1;
+    for (let y = 0, o = 0; y < height; y++) {
+      const r = row(y);
+      for (let x = 0; x < width; x++, o += 3) {
+        const i = 3 * (depth === 8 ? data[r + x] : (data[r + Math.floor(x / perByte)] >> (8 - depth * ((x % perByte) + 1))) & mask);
+        out[o] = pal[i];
+        out[o + 1] = pal[i + 1];
+        out[o + 2] = pal[i + 2];
+      }
+    }
+    return { width, height, channels: 3, data: out };
+  }
+  // RGB / RGBA, 8 or 16 bits: gray when every pixel has R = G = B.
+  const step = (colorType === 6 ? 4 : 3) * bytes;
+  const gray = new Uint8Array(n);
+  let isGray = true;
+  for (let y = 0, o = 0; y < height && isGray; y++) {
+    for (let x = 0, p = row(y); x < width; x++, p += step) {
+      const v = data[p];
+      if (v !== data[p + bytes] || v !== data[p + 2 * bytes]) {
+        isGray = false;
+        break;
+      }
+      gray[o++] = v;
+    }
+  }
+  if (isGray) return { width, height, channels: 1, data: gray };
+  const out = new Uint8Array(n * 3);
+  for (let y = 0, o = 0; y < height; y++) {
+    for (let x = 0, p = row(y); x < width; x++, p += step, o += 3) {
+      out[o] = data[p];
+      out[o + 1] = data[p + bytes];
+      out[o + 2] = data[p + 2 * bytes];
+    }
+  }
+  return { width, height, channels: 3, data: out };
 }

@@ -1,0 +1,139 @@
+/**
+ * Resampling for the model input: a separable triangle ("bilinear") filter with pixel-centre
+ * alignment, widened by the scale factor when shrinking so that every source pixel counts (as PIL's
+ * and libvips' bilinear resize do). Weights are 14-bit fixed point; each pass rounds to 8 bits.
+ * Pure functions on interleaved 8-bit samples.
+ */
+
+const SHIFT = 14;
+const ONE = 1 << SHIFT;
+const HALF = 1 << (SHIFT - 1);
+
+/** For each output position: the first input index, the number of taps, and their weights. */
+interface Taps {
+  first: Int32Array;
+  count: Int32Array;
+  weights: Int32Array;
+  /** Stride of `weights` per output position. */
+  stride: number;
+}
+
+function taps(inSize: number, outSize: number): Taps {
+  const scale = inSize / outSize;
+  const support = Math.max(1, scale);
+  const stride = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * stride);
+  const w = new Float64Array(stride + 1);
+  for (let o = 0; o < outSize; o++) {
+    const centre = (o + 0.5) * scale;
+    let lo = Math.max(0, Math.floor(centre - support));
+    let hi = Math.min(inSize, Math.ceil(centre + support));
+    let sum = 0;
+    for (let i = lo; i < hi; i++) sum += w[i - lo] = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / support));
+    // Drop zero-weight ends.
+    let a = 0;
+    let b = hi - lo;
+    while (a < b - 1 && w[a] === 0) a++;
+    while (b > a + 1 && w[b - 1] === 0) b--;
+    if (sum === 0) {
+      // Only when inSize is tiny: take the nearest pixel.
+      lo = Math.min(inSize - 1, Math.max(0, Math.floor(centre)));
+      first[o] = lo;
+      count[o] = 1;
+      weights[o * stride] = ONE;
+      continue;
+    }
+    first[o] = lo + a;
+    count[o] = b - a;
+    let total = 0;
+    let biggest = 0;
+    for (let k = a; k < b; k++) {
+      const q = Math.round((w[k] / sum) * ONE);
+      weights[o * stride + k - a] = q;
+      total += q;
+      if (q > weights[o * stride + biggest]) biggest = k - a;
+    }
+    weights[o * stride + biggest] += ONE - total; // exact unit sum: flat areas stay flat
+  }
+  return { first, count, weights, stride };
+}
+
+/**
+ * Resizes `src` (`sw × sh`, `channels` interleaved 8-bit samples) to `dw × dh`.
+ * @example resizePixels(new Uint8Array([0, 255]), 2, 1, 1, 4, 1) // → Uint8Array [0, 64, 191, 255]
+ */
+export function resizePixels(src: Uint8Array, sw: number, sh: number, channels: number, dw: number, dh: number): Uint8Array {
+  if (sw === dw && sh === dh) return src.slice();
+  const H = taps(sw, dw);
+  const V = taps(sh, dh);
+  // Horizontal pass: sh rows of dw pixels.
+  const mid = new Uint8Array(sh * dw * channels);
+  const { first: hf, count: hc, weights: hw, stride: hs } = H;
+  if (channels === 1) {
+    for (let y = 0; y < sh; y++) {
+      const row = y * sw;
+      const orow = y * dw;
+      for (let x = 0; x < dw; x++) {
+        const p = row + hf[x];
+        const wo = x * hs;
+        let v = HALF;
+        for (let k = 0, n = hc[x]; k < n; k++) v += src[p + k] * hw[wo + k];
+        mid[orow + x] = v >> SHIFT; // weights are ≥ 0 and sum to ONE: no clamping needed
+      }
+    }
+  } else {
+    for (let y = 0; y < sh; y++) {
+      const row = y * sw * channels;
+      const orow = y * dw * channels;
+      for (let x = 0; x < dw; x++) {
+        const wo = x * hs;
+        for (let c = 0; c < channels; c++) {
+          let v = HALF;
+          for (let k = 0, n = hc[x], p = row + hf[x] * channels + c; k < n; k++, p += channels) v += src[p] * hw[wo + k];
+          mid[orow + x * channels + c] = v >> SHIFT;
+        }
+      }
+    }
+  }
+  // Vertical pass: whole rows at a time (sequential memory); two taps (any upscale) without an accumulator.
+  const rowLen = dw * channels;
+  const out = new Uint8Array(dh * rowLen);
+  const acc = new Int32Array(rowLen);
+  const { first: vf, count: vc, weights: vw, stride: vs } = V;
+  for (let y = 0; y < dh; y++) {
+    const o = y * rowLen;
+    const n = vc[y];
+    const a = vf[y] * rowLen;
+    if (n === 1) {
+      out.set(mid.subarray(a, a + rowLen), o);
+    } else if (n === 2) {
+      const wa = vw[y * vs];
+      const wb = vw[y * vs + 1];
+      const b = a + rowLen;
+      for (let i = 0; i < rowLen; i++) out[o + i] = (mid[a + i] * wa + mid[b + i] * wb + HALF) >> SHIFT;
+    } else {
+      acc.fill(HALF);
+      for (let k = 0; k < n; k++) {
+        const q = vw[y * vs + k];
+        const base = a + k * rowLen;
+        for (let i = 0; i < rowLen; i++) acc[i] += mid[base + i] * q;
+      }
+      for (let i = 0; i < rowLen; i++) out[o + i] = acc[i] >> SHIFT;
+    }
+  }
+  return out;
+}
+
+/** Gray samples → RGB (each value three times). */
+export function grayToRgb(gray: Uint8Array): Uint8Array {
+  const out = new Uint8Array(gray.length * 3);
+  for (let i = 0, j = 0; i < gray.length; i++, j += 3) {
+    const v = gray[i];
+    out[j] = v;
+    out[j + 1] = v;
+    out[j + 2] = v;
+  }
+  return out;
+}
