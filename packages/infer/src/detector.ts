@@ -61,6 +61,8 @@ export interface Detector {
   readonly threshold: number;
   /** How many `run`s proceed at once (worker sessions on the CPU, else 1). */
   readonly sessions: number;
+  /** How many `run`s are worth keeping started (see `OnnxSession.inFlight`). */
+  readonly inFlight: number;
   /** The label map in use (undefined: names are `class N`), and the file it came from. */
   readonly labels?: LabelMap;
   readonly labelFile?: string;
@@ -165,6 +167,7 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
     inputHeight: size.height,
     threshold,
     sessions: session.sessions,
+    inFlight: session.inFlight,
     labels,
     labelFile,
     preprocess,

@@ -71,8 +71,8 @@ export async function predictImages(paths: readonly string[], options: PredictOp
   const detector = options.detector ?? (await openDetector({ ...options, sessions: options.sessions ?? 'auto' }));
   try {
     const { inputWidth: W, inputHeight: H } = detector;
-    // Images in flight: one per session running, plus `prefetch` decoded ahead.
-    const depth = detector.sessions + Math.max(1, options.prefetch ?? 4);
+    // Images in flight: those the sessions run or have queued, plus `prefetch` decoded ahead.
+    const depth = detector.inFlight + Math.max(1, options.prefetch ?? 4);
     const relativeOf = (p: string) => (options.root ? relative(options.root, p).split(sep).join('/') : basename(p));
     type Done = { ok: true; image: DecodedImage; detections: Detection[] } | { ok: false; problem: Problem };
     const problemOf = (p: string, err: unknown): Done => ({

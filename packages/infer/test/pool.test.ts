@@ -51,7 +51,7 @@ describe('openOnnxSession with worker sessions', () => {
       expect(pool.signature).toEqual(one.signature);
       const expected = [];
       for (const f of feeds) expected.push(await one.run(f));
-      const got = await Promise.all(feeds.map((f) => pool.run(f))); // 6 runs on 3 sessions: some wait
+      const got = await Promise.all(feeds.map((f) => pool.run(f))); // 6 runs on 3 sessions (2 queued each)
       expect(got.length).toBe(expected.length);
       got.forEach((outputs, i) => {
         expect(Object.keys(outputs).sort()).toEqual(Object.keys(expected[i]).sort());

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '@bus-tools/core';
 import type { ModelSignature, TensorData, TensorInfo } from '../tensor.js';
-import { cpuPlan, openSessionPool } from './pool.js';
+import { cpuPlan, openSessionPool, RUNS_PER_SESSION } from './pool.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -56,6 +56,8 @@ export interface OnnxSession {
   readonly deviceNote: string;
   /** How many `run`s proceed at once: the worker sessions on the CPU, else 1. */
   readonly sessions: number;
+  /** How many `run`s are worth keeping started: those running and those queued in the workers. */
+  readonly inFlight: number;
   /** Runs the model; resolves to every output by name. Calls beyond `sessions` wait their turn. */
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
@@ -214,6 +216,7 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
       device: 'cpu',
       deviceNote: `${note}, ${sessions} sessions${threads ? ` × ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
       sessions,
+      inFlight: sessions * RUNS_PER_SESSION,
       run: (feeds) => pool.run(feeds),
       release: () => pool.release(),
     };
@@ -238,6 +241,7 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
     device: used,
     deviceNote: note,
     sessions: 1,
+    inFlight: 1,
     async run(feeds) {
       const ortFeeds: Record<string, InstanceType<Ort['Tensor']>> = {};
       for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new T(t.type as never, t.data as never, t.dims);

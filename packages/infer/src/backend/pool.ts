@@ -60,7 +60,7 @@ export interface SessionPool {
   readonly size: number;
   readonly inputMetadata: RawMetadata[];
   readonly outputMetadata: RawMetadata[];
-  /** Runs on the first idle session (or waits for one); outputs are copies owned by the caller. */
+  /** Runs on the least busy session (or waits for room); outputs are copies owned by the caller. */
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
@@ -73,8 +73,15 @@ type WorkerMessage =
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Runs sent to this worker and not yet answered. */
+  queued: number;
 }
+
+/**
+ * Runs sent ahead to each worker: one running and one waiting in its message queue, so a worker
+ * never idles while this thread is busy (decoding an image, say) before it can hand out the next.
+ */
+export const RUNS_PER_SESSION = 2;
 
 /**
  * How many sessions and threads each for `cores` CPU cores: one single-threaded session per core,
@@ -106,7 +113,7 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
 
   const started = Array.from({ length: sessions }, () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, file, options, quiet } });
-    const slot: Slot = { worker, busy: false };
+    const slot: Slot = { worker, queued: 0 };
     slots.push(slot);
     return new Promise<{ inputs: RawMetadata[]; outputs: RawMetadata[] }>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
@@ -115,7 +122,7 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
         else if (m.type === 'result') {
           const p = pending.get(m.id);
           pending.delete(m.id);
-          slot.busy = false;
+          slot.queued--;
           waiting.shift()?.();
           if (m.error !== undefined) p?.reject(new BusToolsError('INFERENCE_FAILED', `${file}: onnxruntime failed on an image (${m.error})`, { file }));
           else p?.resolve(m.outputs);
@@ -167,9 +174,10 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
       for (;;) {
         if (crashed) throw crashed;
         if (closed) throw new BusToolsError('INFERENCE_FAILED', `${file}: the session was released`, { file });
-        const slot = slots.find((s) => !s.busy);
+        let slot: Slot | undefined;
+        for (const s of slots) if (s.queued < RUNS_PER_SESSION && (!slot || s.queued < slot.queued)) slot = s;
         if (slot) {
-          slot.busy = true;
+          slot.queued++;
           const id = nextId++;
           return new Promise((resolve, reject) => {
             pending.set(id, { resolve, reject });
