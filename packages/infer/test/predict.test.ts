@@ -40,6 +40,15 @@ describe('listImages', () => {
     expect(list.masksSkipped).toBe(13);
   });
 
+  test('a glob pattern (fast-glob) when no such file exists: matches, masks left out, paths from its folder part', () => {
+    const list = listImages(join(SAMPLE_BUSI, '*', 'malignant*.png'));
+    expect(list.root).toBe(SAMPLE_BUSI);
+    expect(list.files.map((f) => relative(SAMPLE_BUSI, f))).toEqual(['malignant/malignant (1).png', 'malignant/malignant (2).png', 'malignant/malignant (3).png']);
+    expect(list.masksSkipped).toBe(3);
+    expect(() => listImages(join(SAMPLE_BUSI, '*', 'nothing*.png'))).toThrow(expect.objectContaining({ code: 'EMPTY_INPUT', message: expect.stringContaining('the pattern matches no images') }));
+    expect(() => listImages(join(SAMPLE_BUSI, 'no-such-folder'))).toThrow(expect.objectContaining({ code: 'INPUT_NOT_FOUND' }));
+  });
+
   test('an empty folder is an error that says what was looked for', () => {
     mkdirSync(join(tmp, 'empty'));
     writeFileSync(join(tmp, 'empty', 'notes.txt'), 'x');

@@ -23,7 +23,7 @@ export const predict: BusCommand<PredictArgs> = {
   describe: 'Run an exported ONNX detector on images: annotated images, COCO results JSON, CSV',
   builder: (y) =>
     y
-      .option('input', { alias: 'i', describe: 'an image, or a folder of images (searched recursively; BUSI _mask files are skipped)', type: 'string', demandOption: true })
+      .option('input', { alias: 'i', describe: "an image, a folder of images (searched recursively), or a quoted glob pattern ('scans/*/malignant*.png'); BUSI _mask files are skipped", type: 'string', demandOption: true })
       .option('output', { alias: 'o', describe: 'folder for annotated images (and detections.json/.csv unless --json/--csv say otherwise); never inside --input', type: 'string', demandOption: true })
       .option('model', { alias: 'm', describe: 'the .onnx model (TF OD API/tf2onnx, Datature ONNX or torchvision export)', type: 'string', demandOption: true })
       .option('label', { alias: 'l', describe: 'label map: label_map.pbtxt or a plain list, one name per line [default: label_map.pbtxt beside the model, else "class N"]', type: 'string' })
