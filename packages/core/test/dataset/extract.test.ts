@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverDataset, encodeMaskPng, extractBoxes, xyxyToXywh } from '@bus-tools/core';
@@ -64,13 +65,23 @@ describe('discoverDataset: the files it walks', () => {
     ]);
   });
 
-  // Root reads every folder whatever its permissions, so this can only run as another user.
-  (process.getuid?.() === 0 ? test.skip : test)('an unreadable subfolder is UNREADABLE, naming the folder', async () => {
+  // Root reads every folder whatever its permissions: as root (CI), the check runs the built CLI as
+  // user nobody (setpriv); as anyone else, in this process.
+  test('an unreadable subfolder is UNREADABLE, naming the folder', async () => {
     touch('benign/benign (1).png', 'benign/benign (1)_mask.png', 'malignant/malignant (1).png');
     chmodSync(join(root, 'malignant'), 0);
     try {
-      await expect(discoverDataset(root)).rejects.toHaveProperty('code', 'UNREADABLE');
-      await expect(discoverDataset(root)).rejects.toThrow(`permission denied, scandir '${join(root, 'malignant')}'`);
+      if (process.getuid?.() !== 0) {
+        await expect(discoverDataset(root)).rejects.toHaveProperty('code', 'UNREADABLE');
+        await expect(discoverDataset(root)).rejects.toThrow(`permission denied, scandir '${join(root, 'malignant')}'`);
+        return;
+      }
+      chmodSync(root, 0o755);
+      const cli = join(FIXTURES, '..', 'packages', 'cli', 'bin', 'bus-tools.js');
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
+      expect(r.error).toBeUndefined(); // setpriv is in util-linux, on every Debian
+      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions.\n`);
+      expect(r.status).toBe(1);
     } finally {
       chmodSync(join(root, 'malignant'), 0o755);
     }
