@@ -15,7 +15,7 @@ export interface DecodedImage {
   width: number;
   height: number;
   /** The whole image as RGB bytes `[height, width, 3]`, kept for drawing so it is decoded once. */
-  pixels: Uint8Array;
+  readonly pixels: Uint8Array;
   /** RGB bytes `[inputHeight, inputWidth, 3]`: the image stretched to the model input. */
   rgb: Uint8Array;
   inputWidth: number;
@@ -43,11 +43,15 @@ export async function decodeForModel(path: string, inputWidth: number, inputHeig
     const px = (isPng(bytes) && decodePngPixels(bytes, path)) || (await decodeWithSharp(bytes));
     const small = resizePixels(px.data, px.width, px.height, px.channels, inputWidth, inputHeight);
     const gray = px.channels === 1;
+    let pixels = gray ? undefined : px.data;
     return {
       path,
       width: px.width,
       height: px.height,
-      pixels: gray ? grayToRgb(px.data) : px.data,
+      // Full-size RGB is needed only to draw, for the images with detections: expanded on first use.
+      get pixels() {
+        return (pixels ??= grayToRgb(px.data));
+      },
       rgb: gray ? grayToRgb(small) : small,
       inputWidth,
       inputHeight,
