@@ -3,6 +3,7 @@
  * `npm run bench`: masks2csv on the real BUSI data, as whole processes, next to
  *   - decode only: the same masks found, read and decoded (inflate + unfilter), nothing else;
  *   - inflate only: read + zlib of each mask's IDAT (the floor in CONTEXT.md);
+ *   - decode only with sharp: the same masks decoded by sharp, the usual Node way (context only);
  *   - a plain Python/OpenCV script doing the same job (tools/bench/masks2csv_opencv.py).
  * Rounds interleave the commands so machine noise hits all alike; medians and ratios are printed,
  * and the OpenCV output is checked to be identical to ours.
@@ -33,6 +34,7 @@ const commands = [
   { name: 'bus-tools masks2csv', cmd: process.execPath, argv: [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'masks2csv', dataset, '-o', ours, '--force'] },
   { name: 'decode only (same masks)', cmd: process.execPath, argv: [join(ROOT, 'tools/bench/decode-only.js'), dataset] },
   { name: 'inflate only (floor)', cmd: process.execPath, argv: [join(ROOT, 'tools/bench/decode-only.js'), dataset, '--inflate-only'] },
+  { name: 'decode only with sharp (context)', cmd: process.execPath, argv: [join(ROOT, 'tools/bench/decode-only.js'), dataset, '--sharp'] },
   { name: 'node -e 0 (startup)', cmd: process.execPath, argv: ['-e', '0'] },
 ];
 if (haveOpenCv) commands.push({ name: 'Python/OpenCV script', cmd: python, argv: [join(ROOT, 'tools/bench/masks2csv_opencv.py'), dataset], stdout: join(tmp, 'opencv.csv') });
