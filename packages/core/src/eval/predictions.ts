@@ -10,9 +10,9 @@
  * is unique: predict names `benign/benign (1).png` what the dataset calls `benign (1).png`), else by
  * `image_id` (also when the ground truth has no file names). Categories by `label` when it names a ground-truth category, else by `category_id`.
  */
-import { parse } from 'csv-parse/sync';
 import { xyxyToXywh, type Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
+import { lazy } from '../lazy.js';
 import type { CocoResult, EvalGroundTruth } from './coco-input.js';
 
 /** The header of predict's CSV. */
@@ -60,7 +60,7 @@ export function parsePredictionsJson(json: unknown, file = 'predictions JSON'): 
 export function parsePredictionsCsv(text: string, file = 'predictions CSV'): PredictionRow[] {
   let rows: string[][];
   try {
-    rows = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
+    rows = lazy.csvParse().parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
   } catch (cause) {
     throw new BusToolsError('BAD_CSV', `${file}: not valid CSV (${describeError(cause)})`, { file, cause });
   }
