@@ -82,6 +82,14 @@ describe('openOnnxSession with worker sessions', () => {
     expect((err as Error).message).toMatch(/^--model .*bad\.onnx: not an ONNX model onnxruntime can load \(.+\)/);
   });
 
+  test('failed loads stop every worker only after all have settled (terminating one mid-load aborted the process)', async () => {
+    const bad = join(tmp, 'bad-again.onnx');
+    writeFileSync(bad, 'not a model either');
+    for (let i = 0; i < 30; i++) await expect(openOnnxSession(bad, { device: 'cpu', sessions: 3 })).rejects.toMatchObject({ code: 'NOT_ONNX' });
+    const s = await openOnnxSession(MODEL, { device: 'cpu', sessions: 2 });
+    await s.release();
+  });
+
   test('a bad feed rejects that run with INFERENCE_FAILED; the session keeps working', async () => {
     const [good] = await feedsFor(MODEL, listImages(SAMPLE_BUSI).files.slice(0, 1));
     const pool = await openOnnxSession(MODEL, { device: 'cpu', sessions: 2 });

@@ -29,7 +29,12 @@ ort.InferenceSession.create(workerData.file, workerData.options).then(
   },
   (err) => parentPort.postMessage({ type: 'failed', message: String((err && err.message) || err) }),
 );
-parentPort.on('message', async (m) => {
+// One message at a time, in order: a release waits for the runs sent before it.
+let chain = Promise.resolve();
+parentPort.on('message', (m) => {
+  chain = chain.then(() => handle(m));
+});
+async function handle(m) {
   if (m.type === 'release') {
     if (session) await session.release();
     parentPort.close();
@@ -45,7 +50,7 @@ parentPort.on('message', async (m) => {
   } catch (err) {
     parentPort.postMessage({ type: 'result', id: m.id, error: String((err && err.message) || err) });
   }
-});
+}
 `;
 
 /** Model input/output metadata as onnxruntime reports it. */
@@ -73,6 +78,7 @@ type WorkerMessage =
 
 interface Slot {
   worker: Worker;
+  exited: boolean;
   /** Runs sent to this worker and not yet answered. */
   queued: number;
 }
@@ -113,7 +119,7 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
 
   const started = Array.from({ length: sessions }, () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, file, options, quiet } });
-    const slot: Slot = { worker, queued: 0 };
+    const slot: Slot = { worker, exited: false, queued: 0 };
     slots.push(slot);
     return new Promise<{ inputs: RawMetadata[]; outputs: RawMetadata[] }>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
@@ -133,38 +139,40 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
         failAll(new BusToolsError('INFERENCE_FAILED', `${file}: an onnxruntime worker thread stopped (${err.message})`, { file, cause: err }));
       });
       worker.on('exit', (code) => {
+        slot.exited = true;
         reject(new Error(`worker exited with code ${code}`));
         if (!closed) failAll(new BusToolsError('INFERENCE_FAILED', `${file}: an onnxruntime worker thread exited unexpectedly (code ${code})`, { file }));
       });
     });
   });
 
+  // A worker is stopped by asking it to release its session and close (terminating one while
+  // onnxruntime is still loading or running in it would abort the process when that native work
+  // completes); terminate() only if it has not exited 5 s later.
+  const stop = (s: Slot) =>
+    new Promise<void>((resolve) => {
+      if (s.exited) return resolve();
+      const timer = setTimeout(() => void s.worker.terminate().then(() => resolve()), 5000);
+      s.worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      s.worker.postMessage({ type: 'release' });
+    });
   const release = async () => {
     if (closed) return;
     closed = true;
-    await Promise.all(
-      slots.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => void s.worker.terminate().then(() => resolve()), 5000);
-            s.worker.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            s.worker.postMessage({ type: 'release' });
-          }),
-      ),
-    );
+    await Promise.all(slots.map(stop));
   };
 
-  let meta: { inputs: RawMetadata[]; outputs: RawMetadata[] };
-  try {
-    [meta] = await Promise.all(started);
-  } catch (err) {
-    closed = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    throw err;
+  // Every worker must have finished loading (or failed to) before any is stopped.
+  const settled = await Promise.allSettled(started);
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    await release();
+    throw failure.reason;
   }
+  const meta = (settled[0] as PromiseFulfilledResult<{ inputs: RawMetadata[]; outputs: RawMetadata[] }>).value;
 
   return {
     size: sessions,
