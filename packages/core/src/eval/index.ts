@@ -5,5 +5,5 @@ export * from './confusion.js';
 export * from './malignancy.js';
 export * from './predictions.js';
 export * from './evaluate.js';
-export { renderEvaluationReport, type ReportInput } from './report/report.js';
+export { escapeHtml, renderEvaluationReport, type ReportInput } from './report/report.js';
 export { thumbnail, type Thumbnail } from './report/thumbnails.js';

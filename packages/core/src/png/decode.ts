@@ -155,6 +155,12 @@ function unfilter(data: Uint8Array, offset: number, rows: number, stride: number
   return offset;
 }
 
+/** Sample `x` of a row packed at `depth` < 8 bits per sample (the first sample in the high bits). */
+function packedSample(row: Uint8Array, start: number, x: number, depth: number): number {
+  const perByte = 8 / depth;
+  return (row[start + Math.floor(x / perByte)] >> (8 - depth * ((x % perByte) + 1))) & ((1 << depth) - 1);
+}
+
 /**
  * Builds a function that writes, for one unfiltered row, 1 into `on[x]` for lesion pixels and 0
  * elsewhere. Used for every encoding without a dedicated fast path.
@@ -175,13 +181,7 @@ function makeRowClassifier(chunks: PngChunks): (row: Uint8Array, start: number, 
         for (let x = 0; x < width; x++) on[x] = lut[row[start + x]];
         return;
       }
-      const perByte = 8 / depth;
-      const mask = (1 << depth) - 1;
-      for (let x = 0; x < width; x++) {
-        const byte = row[start + Math.floor(x / perByte)];
-        const shift = 8 - depth * ((x % perByte) + 1);
-        on[x] = lut[(byte >> shift) & mask];
-      }
+      for (let x = 0; x < width; x++) on[x] = lut[packedSample(row, start, x, depth)];
     };
   }
   const channels = CHANNELS[colorType];
@@ -195,13 +195,10 @@ function makeRowClassifier(chunks: PngChunks): (row: Uint8Array, start: number, 
     for (let c = 0; c < colourChannels && 2 * c + 1 < trns.length; c++) transparent.push(dv.getUint16(2 * c));
   }
   if (depth < 8) {
-    const perByte = 8 / depth;
-    const mask = (1 << depth) - 1;
     const t = transparent?.[0];
     return (row, start, width, on) => {
       for (let x = 0; x < width; x++) {
-        const byte = row[start + Math.floor(x / perByte)];
-        const v = (byte >> (8 - depth * ((x % perByte) + 1))) & mask;
+        const v = packedSample(row, start, x, depth);
         on[x] = v !== 0 && v !== t ? 1 : 0;
       }
     };
@@ -478,12 +475,10 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
     if (depth >= 8) {
       for (let y = 0, o = 0; y < height; y++) for (let x = 0, p = row(y); x < width; x++, p += step) out[o++] = data[p];
     } else {
-      const perByte = 8 / depth;
-      const mask = (1 << depth) - 1;
-      const scale = 255 / mask;
+      const scale = 255 / ((1 << depth) - 1);
       for (let y = 0, o = 0; y < height; y++) {
         const r = row(y);
-        for (let x = 0; x < width; x++) out[o++] = ((data[r + Math.floor(x / perByte)] >> (8 - depth * ((x % perByte) + 1))) & mask) * scale;
+        for (let x = 0; x < width; x++) out[o++] = packedSample(data, r, x, depth) * scale;
       }
     }
     return { width, height, channels: 1, data: out };
@@ -491,12 +486,10 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
   if (colorType === 3) {
     const pal = chunks.palette as Uint8Array;
     const out = new Uint8Array(n * 3);
-    const perByte = 8 / depth;
-    const mask = (1 << depth) - 1;
     for (let y = 0, o = 0; y < height; y++) {
       const r = row(y);
       for (let x = 0; x < width; x++, o += 3) {
-        const i = 3 * (depth === 8 ? data[r + x] : (data[r + Math.floor(x / perByte)] >> (8 - depth * ((x % perByte) + 1))) & mask);
+        const i = 3 * (depth === 8 ? data[r + x] : packedSample(data, r, x, depth));
         out[o] = pal[i];
         out[o + 1] = pal[i + 1];
         out[o + 2] = pal[i + 2];

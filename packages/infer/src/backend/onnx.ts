@@ -140,14 +140,18 @@ function toInfo(meta: { name: string; isTensor: boolean; type?: string; shape?: 
   return { name: meta.name, type: meta.isTensor ? (meta.type ?? 'unknown') : 'non-tensor', shape: meta.isTensor ? [...(meta.shape ?? [])] : [] };
 }
 
-async function create(ort: Ort, file: string, providers: string[], options: OpenSessionOptions) {
-  const ep = providers.map((p) => (p === 'cuda' ? { name: 'cuda', deviceId: options.deviceId ?? 0 } : p));
-  return ort.InferenceSession.create(file, {
-    executionProviders: ep as never,
+/** onnxruntime session options (plain data: the worker sessions get them by message). */
+function sessionOptions(providers: string[], options: OpenSessionOptions) {
+  return {
+    executionProviders: providers.map((p) => (p === 'cuda' ? { name: 'cuda', deviceId: options.deviceId ?? 0 } : p)),
     graphOptimizationLevel: 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-  });
+  };
+}
+
+async function create(ort: Ort, file: string, providers: string[], options: OpenSessionOptions) {
+  return ort.InferenceSession.create(file, sessionOptions(providers, options) as never);
 }
 
 /**
@@ -199,12 +203,7 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
   }
   if (!session && sessions > 1) {
     const threads = plan.threads;
-    const ortOptions = {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-      extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-    };
+    const ortOptions = sessionOptions(['cpu'], { ...options, threads });
     const pool = await openSessionPool(createRequire(import.meta.url).resolve('onnxruntime-node'), file, sessions, ortOptions, !process.env.BUS_TOOLS_ORT_LOG).catch(
       (cause: unknown) => {
         throw notOnnx(file, cause);
