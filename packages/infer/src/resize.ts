@@ -61,62 +61,97 @@ function taps(inSize: number, outSize: number): Taps {
 }
 
 /**
+ * The same taps, all of one length `T` (the largest count) so the hot loop has a fixed trip count:
+ * shorter ones get zero weights, and a window that would run past the end is moved back (its weights
+ * shifted to match). The sums, and so the pixels, are unchanged.
+ */
+function paddedTaps(t: Taps, inSize: number): { first: Int32Array; weights: Int32Array; T: number } {
+  let T = 1;
+  for (let o = 0; o < t.count.length; o++) if (t.count[o] > T) T = t.count[o];
+  T = Math.min(T, inSize);
+  const n = t.count.length;
+  const first = new Int32Array(n);
+  const weights = new Int32Array(n * T);
+  for (let o = 0; o < n; o++) {
+    const shift = Math.max(0, t.first[o] + T - inSize);
+    first[o] = t.first[o] - shift;
+    for (let k = 0; k < t.count[o]; k++) weights[o * T + shift + k] = t.weights[o * t.stride + k];
+  }
+  return { first, weights, T };
+}
+
+/**
  * Resizes `src` (`sw × sh`, `channels` interleaved 8-bit samples) to `dw × dh`.
  * @example resizePixels(new Uint8Array([0, 255]), 2, 1, 1, 4, 1) // → Uint8Array [0, 64, 191, 255]
  */
 export function resizePixels(src: Uint8Array, sw: number, sh: number, channels: number, dw: number, dh: number): Uint8Array {
   if (sw === dw && sh === dh) return src.slice();
-  const H = taps(sw, dw);
-  const V = taps(sh, dh);
-  // Horizontal pass: sh rows of dw pixels.
+  // Horizontal pass: sh rows of dw pixels. Weights are ≥ 0 and sum to ONE: no clamping needed.
   const mid = new Uint8Array(sh * dw * channels);
-  const { first: hf, count: hc, weights: hw, stride: hs } = H;
-  if (channels === 1) {
+  const { first: hf, weights: hw, T } = paddedTaps(taps(sw, dw), sw);
+  if (channels === 1 && T === 2) {
     for (let y = 0; y < sh; y++) {
-      const row = y * sw;
-      const orow = y * dw;
-      for (let x = 0; x < dw; x++) {
+      for (let x = 0, row = y * sw, o = y * dw, wo = 0; x < dw; x++, wo += 2) {
         const p = row + hf[x];
-        const wo = x * hs;
-        let v = HALF;
-        for (let k = 0, n = hc[x]; k < n; k++) v += src[p + k] * hw[wo + k];
-        mid[orow + x] = v >> SHIFT; // weights are ≥ 0 and sum to ONE: no clamping needed
+        mid[o + x] = (HALF + src[p] * hw[wo] + src[p + 1] * hw[wo + 1]) >> SHIFT;
+      }
+    }
+  } else if (channels === 1 && T === 3) {
+    for (let y = 0; y < sh; y++) {
+      for (let x = 0, row = y * sw, o = y * dw, wo = 0; x < dw; x++, wo += 3) {
+        const p = row + hf[x];
+        mid[o + x] = (HALF + src[p] * hw[wo] + src[p + 1] * hw[wo + 1] + src[p + 2] * hw[wo + 2]) >> SHIFT;
+      }
+    }
+  } else if (channels === 1 && T === 4) {
+    for (let y = 0; y < sh; y++) {
+      for (let x = 0, row = y * sw, o = y * dw, wo = 0; x < dw; x++, wo += 4) {
+        const p = row + hf[x];
+        mid[o + x] = (HALF + src[p] * hw[wo] + src[p + 1] * hw[wo + 1] + src[p + 2] * hw[wo + 2] + src[p + 3] * hw[wo + 3]) >> SHIFT;
       }
     }
   } else {
     for (let y = 0; y < sh; y++) {
       const row = y * sw * channels;
       const orow = y * dw * channels;
-      for (let x = 0; x < dw; x++) {
-        const wo = x * hs;
+      for (let x = 0, wo = 0; x < dw; x++, wo += T) {
         for (let c = 0; c < channels; c++) {
           let v = HALF;
-          for (let k = 0, n = hc[x], p = row + hf[x] * channels + c; k < n; k++, p += channels) v += src[p] * hw[wo + k];
+          for (let k = 0, p = row + hf[x] * channels + c; k < T; k++, p += channels) v += src[p] * hw[wo + k];
           mid[orow + x * channels + c] = v >> SHIFT;
         }
       }
     }
   }
-  // Vertical pass: whole rows at a time (sequential memory); two taps (any upscale) without an accumulator.
+  // Vertical pass: whole rows at a time (sequential memory); up to four taps without an accumulator.
   const rowLen = dw * channels;
   const out = new Uint8Array(dh * rowLen);
-  const acc = new Int32Array(rowLen);
-  const { first: vf, count: vc, weights: vw, stride: vs } = V;
+  const { first: vf, count: vc, weights: vw, stride: vs } = taps(sh, dh);
+  let acc: Int32Array | undefined;
   for (let y = 0; y < dh; y++) {
     const o = y * rowLen;
     const n = vc[y];
     const a = vf[y] * rowLen;
+    const b = a + rowLen;
+    const c = b + rowLen;
+    const d = c + rowLen;
+    const wy = y * vs;
     if (n === 1) {
       out.set(mid.subarray(a, a + rowLen), o);
     } else if (n === 2) {
-      const wa = vw[y * vs];
-      const wb = vw[y * vs + 1];
-      const b = a + rowLen;
-      for (let i = 0; i < rowLen; i++) out[o + i] = (mid[a + i] * wa + mid[b + i] * wb + HALF) >> SHIFT;
+      const [w0, w1] = [vw[wy], vw[wy + 1]];
+      for (let i = 0; i < rowLen; i++) out[o + i] = (HALF + mid[a + i] * w0 + mid[b + i] * w1) >> SHIFT;
+    } else if (n === 3) {
+      const [w0, w1, w2] = [vw[wy], vw[wy + 1], vw[wy + 2]];
+      for (let i = 0; i < rowLen; i++) out[o + i] = (HALF + mid[a + i] * w0 + mid[b + i] * w1 + mid[c + i] * w2) >> SHIFT;
+    } else if (n === 4) {
+      const [w0, w1, w2, w3] = [vw[wy], vw[wy + 1], vw[wy + 2], vw[wy + 3]];
+      for (let i = 0; i < rowLen; i++) out[o + i] = (HALF + mid[a + i] * w0 + mid[b + i] * w1 + mid[c + i] * w2 + mid[d + i] * w3) >> SHIFT;
     } else {
+      acc ??= new Int32Array(rowLen);
       acc.fill(HALF);
       for (let k = 0; k < n; k++) {
-        const q = vw[y * vs + k];
+        const q = vw[wy + k];
         const base = a + k * rowLen;
         for (let i = 0; i < rowLen; i++) acc[i] += mid[base + i] * q;
       }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { decodePngPixels, encodeMaskPng } from '@bus-tools/core';
 import { grayToRgb, resizePixels } from '@bus-tools/infer';
@@ -52,6 +53,89 @@ describe('decodePngPixels: the same pixels as sharp', () => {
   });
 });
 
+/**
+ * A non-interlaced PNG of `raw` samples (`channels` × `depth` bits), each row written with the filter
+ * `filterOf(y)` applied here, so every unfiltering path is exercised (encoders pick filters themselves).
+ */
+function pngWithFilters(raw: Uint8Array, width: number, height: number, colorType: 0 | 2 | 4 | 6, depth: 8 | 16, filterOf: (y: number) => number): Buffer {
+  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType];
+  const bpp = (channels * depth) / 8;
+  const stride = width * bpp;
+  const out = Buffer.alloc(height * (stride + 1));
+  for (let y = 0; y < height; y++) {
+    const f = filterOf(y);
+    out[y * (stride + 1)] = f;
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? raw[y * stride + i - bpp] : 0;
+      const b = y > 0 ? raw[(y - 1) * stride + i] : 0;
+      const c = i >= bpp && y > 0 ? raw[(y - 1) * stride + i - bpp] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const pred = [0, a, b, (a + b) >> 1, paeth][f];
+      out[y * (stride + 1) + 1 + i] = (raw[y * stride + i] - pred) & 255;
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = depth;
+  ihdr[9] = colorType;
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(out)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('decodePngPixels: every PNG row filter, for every pixel size', () => {
+  let seed = 99;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+  // Rows cycle through None, Sub, Up, Average, Paeth, starting at a different filter each case, so
+  // each filter also meets the first row (no row above) and a row after each other filter.
+  const cases = [
+    ['8-bit gray', 0, 8],
+    ['gray + alpha', 4, 8],
+    ['RGB', 2, 8],
+    ['RGBA', 6, 8],
+    ['16-bit RGB', 2, 16],
+    ['16-bit RGBA', 6, 16],
+  ] as const;
+  test.each(cases.flatMap(([name, colorType, depth]) => [0, 1, 2, 3, 4].map((first) => [name, first, colorType, depth] as const)))(
+    '%s, first row filter %i',
+    async (_name, first, colorType, depth) => {
+      const [w, h] = [29, 11];
+      const bytes = w * h * { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType] * (depth / 8);
+      const raw = Uint8Array.from({ length: bytes }, rand);
+      const png = pngWithFilters(raw, w, h, colorType, depth, (y) => (first + y) % 5);
+      const px = decodePngPixels(png)!;
+      const rgb = px.channels === 1 ? grayToRgb(px.data) : px.data;
+      expect(Buffer.from(rgb).equals(Buffer.from(await sharpRgb(png)))).toBe(true);
+    },
+  );
+
+  test.each([0, 1, 2, 3, 4])('RGB stored gray with filter %i stays gray; one pixel with G or B apart in the last row makes it RGB', async (f) => {
+    const [w, h] = [17, 9];
+    const g = Uint8Array.from({ length: w * h }, rand);
+    const raw = grayToRgb(g);
+    const px = decodePngPixels(pngWithFilters(raw, w, h, 2, 8, () => f))!;
+    expect(px.channels).toBe(1);
+    expect(Array.from(px.data)).toEqual(Array.from(g));
+    for (const channel of [1, 2]) {
+      const odd = raw.slice();
+      odd[odd.length - 3 + channel] ^= 1; // G, then B, of the last pixel
+      const png = pngWithFilters(odd, w, h, 2, 8, () => f);
+      const rgb = decodePngPixels(png)!;
+      expect(rgb.channels).toBe(3);
+      expect(Buffer.from(rgb.data).equals(Buffer.from(await sharpRgb(png)))).toBe(true);
+    }
+  });
+});
+
 describe('resizePixels', () => {
   test.each([
     // src, sw, sh, channels, dw, dh, expected
@@ -73,6 +157,36 @@ describe('resizePixels', () => {
     const out = resizePixels(new Uint8Array(sw * sh * 3).fill(77), sw, sh, 3, dw, dh);
     expect(out.length).toBe(dw * dh * 3);
     expect(out.every((v) => v === 77)).toBe(true);
+  });
+
+  // Seeded noise in which every pixel differs from its neighbours, so any mistake in a tap shows.
+  const noise = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (Math.imul(i + seed, 2654435761) >>> 24) & 255);
+  const transpose = (src: Uint8Array, w: number, h: number) => {
+    const out = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[x * h + y] = src[y * w + x];
+    return out;
+  };
+  // Scale factors that give 2 (upscaling), 3, 4, 5 and 8 taps, so each unrolled loop is compared.
+  const scales = [
+    [41, 57],
+    [41, 30],
+    [41, 22],
+    [41, 17],
+    [41, 11],
+  ] as const;
+
+  test.each(scales)('one channel %i → %i: the unrolled loops equal the general one (a channel of RGB)', (from, to) => {
+    const gray = noise(from * 13, from);
+    const one = resizePixels(gray, from, 13, 1, to, 9);
+    const rgb = resizePixels(grayToRgb(gray), from, 13, 3, to, 9);
+    expect(Array.from(one)).toEqual(Array.from(rgb.filter((_, i) => i % 3 === 0)));
+  });
+
+  test.each(scales)('rows %i → %i resize as the transposed columns do (vertical pass = horizontal pass)', (from, to) => {
+    const src = noise(7 * from, to); // 7 wide, `from` tall
+    const down = resizePixels(src, 7, from, 1, 7, to);
+    const across = resizePixels(transpose(src, 7, from), from, 7, 1, to, 7);
+    expect(Array.from(down)).toEqual(Array.from(transpose(across, to, 7)));
   });
 
   test('close to sharp\'s linear resize when shrinking', async () => {

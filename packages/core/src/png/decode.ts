@@ -114,45 +114,61 @@ function rowBytes(h: PngHeader, width: number): number {
 function unfilter(data: Uint8Array, offset: number, rows: number, stride: number, bpp: number, file?: string): number {
   let prev = -1; // offset of previous row's first data byte
   for (let y = 0; y < rows; y++) {
-    const f = data[offset];
     const cur = offset + 1;
     if (cur + stride > data.length) fail('corrupt PNG: the image data is shorter than the image size says', file);
-    switch (f) {
-      case 0:
-        break;
-      case 1:
-        for (let i = bpp; i < stride; i++) data[cur + i] = (data[cur + i] + data[cur + i - bpp]) & 255;
-        break;
-      case 2:
-        if (prev >= 0) for (let i = 0; i < stride; i++) data[cur + i] = (data[cur + i] + data[prev + i]) & 255;
-        break;
-      case 3:
-        for (let i = 0; i < stride; i++) {
-          const left = i >= bpp ? data[cur + i - bpp] : 0;
-          const up = prev >= 0 ? data[prev + i] : 0;
-          data[cur + i] = (data[cur + i] + ((left + up) >> 1)) & 255;
-        }
-        break;
-      case 4:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? data[cur + i - bpp] : 0;
-          const b = prev >= 0 ? data[prev + i] : 0;
-          const c = i >= bpp && prev >= 0 ? data[prev + i - bpp] : 0;
-          const p = a + b - c;
-          const pa = Math.abs(p - a);
-          const pb = Math.abs(p - b);
-          const pc = Math.abs(p - c);
-          const pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          data[cur + i] = (data[cur + i] + pred) & 255;
-        }
-        break;
-      default:
-        fail(`corrupt PNG: unknown filter type ${f} in row ${y}`, file);
-    }
+    unfilterRow(data, cur, prev, stride, bpp, y, file);
     prev = cur;
     offset = cur + stride;
   }
   return offset;
+}
+
+/**
+ * Undoes the filter of one row in place: its data starts at `cur` (the filter byte is `cur - 1`), the
+ * previous row's at `prev` (-1 for the first row). The first `bpp` bytes, which have no left
+ * neighbour, and the first row, which has no row above, are done apart so the hot loops test nothing.
+ */
+function unfilterRow(data: Uint8Array, cur: number, prev: number, stride: number, bpp: number, y: number, file?: string): void {
+  const f = data[cur - 1];
+  const end = cur + stride;
+  const lead = Math.min(cur + bpp, end);
+  switch (f) {
+    case 0:
+      break;
+    case 1:
+      for (let i = lead; i < end; i++) data[i] += data[i - bpp];
+      break;
+    case 2:
+      if (prev >= 0) for (let i = cur, j = prev; i < end; i++, j++) data[i] += data[j];
+      break;
+    case 3:
+      if (prev < 0) {
+        for (let i = lead; i < end; i++) data[i] += data[i - bpp] >> 1;
+      } else {
+        for (let i = cur, j = prev; i < lead; i++, j++) data[i] += data[j] >> 1;
+        for (let i = lead, j = prev + bpp; i < end; i++, j++) data[i] += (data[i - bpp] + data[j]) >> 1;
+      }
+      break;
+    case 4:
+      // Paeth: with no row above it predicts from the left (Sub); in the first pixel, from above (Up).
+      if (prev < 0) {
+        for (let i = lead; i < end; i++) data[i] += data[i - bpp];
+      } else {
+        for (let i = cur, j = prev; i < lead; i++, j++) data[i] += data[j];
+        for (let i = lead, j = prev + bpp; i < end; i++, j++) {
+          const a = data[i - bpp];
+          const b = data[j];
+          const c = data[j - bpp];
+          const pa = Math.abs(b - c);
+          const pb = Math.abs(a - c);
+          const pc = Math.abs(a + b - c - c);
+          data[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        }
+      }
+      break;
+    default:
+      fail(`corrupt PNG: unknown filter type ${f} in row ${y}`, file);
+  }
 }
 
 /** Sample `x` of a row packed at `depth` < 8 bits per sample (the first sample in the high bits). */
@@ -463,9 +479,10 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
   if (h.interlaced || chunks.tagged) return undefined;
   const data = inflate(chunks.idat, h, file);
   const stride = rowBytes(h, h.width);
-  unfilter(data, 0, h.height, stride, filterBpp(h), file);
   const { width, height, bitDepth: depth, colorType } = h;
   const n = width * height;
+  if ((colorType === 2 || colorType === 6) && depth === 8) return rgb8Pixels(data, width, height, colorType === 6 ? 4 : 3, file);
+  unfilter(data, 0, h.height, stride, filterBpp(h), file);
   const bytes = depth >> 3; // bytes per sample (0 below 8 bits)
   const row = (y: number) => y * (stride + 1) + 1;
 
@@ -497,7 +514,7 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
     }
     return { width, height, channels: 3, data: out };
   }
-  // RGB / RGBA, 8 or 16 bits: gray when every pixel has R = G = B.
+  // RGB / RGBA, 16 bits (8 bits: rgb8Pixels): gray when every pixel has R = G = B.
   const step = (colorType === 6 ? 4 : 3) * bytes;
   const gray = new Uint8Array(n);
   let isGray = true;
@@ -521,4 +538,74 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
     }
   }
   return { width, height, channels: 3, data: out };
+}
+
+/**
+ * 8-bit RGB or RGBA (`step` 3 or 4 bytes a pixel). BUSI stores its gray scans as RGB, so the gray case
+ * is made cheap: PNG's filters predict each channel from the same neighbours with the same row
+ * filter, so the image is gray (R = G = B everywhere) exactly when the *filtered* R, G and B bytes
+ * are equal in every pixel, and then unfiltering R alone, as a one-channel image, gives the gray
+ * image. Otherwise the whole image is unfiltered and returned as RGB.
+ */
+function rgb8Pixels(data: Uint8Array, width: number, height: number, step: number, file?: string): PngPixels {
+  const stride = width * step;
+  if (height * (stride + 1) > data.length) fail('corrupt PNG: the image data is shorter than the image size says', file);
+  let diff = 0;
+  for (let y = 0; y < height && diff === 0; y++) {
+    for (let p = y * (stride + 1) + 1, end = p + stride; p < end; p += step) diff |= (data[p] ^ data[p + 1]) | (data[p] ^ data[p + 2]);
+  }
+  if (diff === 0) return { width, height, channels: 1, data: unfilterFirstChannel(data, width, height, step, file) };
+  unfilter(data, 0, height, stride, step, file);
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0, o = 0; y < height; y++) {
+    for (let p = y * (stride + 1) + 1, end = p + stride; p < end; p += step, o += 3) {
+      out[o] = data[p];
+      out[o + 1] = data[p + 1];
+      out[o + 2] = data[p + 2];
+    }
+  }
+  return { width, height, channels: 3, data: out };
+}
+
+/**
+ * Unfilters only the first sample of each `step`-byte pixel of filtered 8-bit rows into a new
+ * `width × height` array: what unfiltering the whole image and keeping channel 0 gives, because each
+ * channel is predicted from its own values.
+ */
+function unfilterFirstChannel(data: Uint8Array, width: number, height: number, step: number, file?: string): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const stride = width * step;
+  for (let y = 0; y < height; y++) {
+    const src = y * (stride + 1) + 1;
+    const o = y * width; // this row in out
+    const u = o - width; // the row above in out (negative for the first row)
+    const f = data[src - 1];
+    if (f === 0) {
+      for (let x = 0, p = src; x < width; x++, p += step) out[o + x] = data[p];
+    } else if (f === 1 || (f === 4 && y === 0)) {
+      // Sub; also Paeth without a row above, which predicts from the left
+      let left = 0;
+      for (let x = 0, p = src; x < width; x++, p += step) out[o + x] = left = (left + data[p]) & 255;
+    } else if (f === 2) {
+      if (y === 0) for (let x = 0, p = src; x < width; x++, p += step) out[o + x] = data[p];
+      else for (let x = 0, p = src; x < width; x++, p += step) out[o + x] = data[p] + out[u + x];
+    } else if (f === 3) {
+      let left = 0;
+      for (let x = 0, p = src; x < width; x++, p += step) out[o + x] = left = (data[p] + ((left + (y > 0 ? out[u + x] : 0)) >> 1)) & 255;
+    } else if (f === 4) {
+      let a = 0;
+      let c = 0;
+      for (let x = 0, p = src; x < width; x++, p += step) {
+        const b = out[u + x];
+        const pa = Math.abs(b - c);
+        const pb = Math.abs(a - c);
+        const pc = Math.abs(a + b - c - c);
+        out[o + x] = a = (data[p] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
+        c = b;
+      }
+    } else {
+      fail(`corrupt PNG: unknown filter type ${f} in row ${y}`, file);
+    }
+  }
+  return out;
 }
