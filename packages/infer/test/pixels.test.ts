@@ -118,22 +118,30 @@ describe('decodePngPixels: every PNG row filter, for every pixel size', () => {
     },
   );
 
-  test.each([0, 1, 2, 3, 4])('RGB stored gray with filter %i stays gray; one pixel with G or B apart in the last row makes it RGB', async (f) => {
-    const [w, h] = [17, 9];
-    const g = Uint8Array.from({ length: w * h }, rand);
-    const raw = grayToRgb(g);
-    const px = decodePngPixels(pngWithFilters(raw, w, h, 2, 8, () => f))!;
-    expect(px.channels).toBe(1);
-    expect(Array.from(px.data)).toEqual(Array.from(g));
-    for (const channel of [1, 2]) {
-      const odd = raw.slice();
-      odd[odd.length - 3 + channel] ^= 1; // G, then B, of the last pixel
-      const png = pngWithFilters(odd, w, h, 2, 8, () => f);
-      const rgb = decodePngPixels(png)!;
-      expect(rgb.channels).toBe(3);
-      expect(Buffer.from(rgb.data).equals(Buffer.from(await sharpRgb(png)))).toBe(true);
-    }
-  });
+  test.each([0, 1, 2, 3, 4].flatMap((f) => [[2, f], [6, f]] as const))(
+    'colour type %i storing gray, filter %i: comes back gray; G or B apart in the last pixel makes it RGB',
+    async (colorType, f) => {
+      const [w, h] = [17, 9];
+      const step = colorType === 6 ? 4 : 3;
+      const g = Uint8Array.from({ length: w * h }, rand);
+      const raw = new Uint8Array(w * h * step);
+      for (let i = 0; i < w * h; i++) {
+        raw.fill(g[i], i * step, i * step + 3);
+        if (step === 4) raw[i * step + 3] = rand(); // alpha: not part of the gray test
+      }
+      const px = decodePngPixels(pngWithFilters(raw, w, h, colorType, 8, () => f))!;
+      expect(px.channels).toBe(1);
+      expect(Array.from(px.data)).toEqual(Array.from(g));
+      for (const channel of [1, 2]) {
+        const odd = raw.slice();
+        odd[odd.length - step + channel] ^= 1; // G, then B, of the last pixel
+        const png = pngWithFilters(odd, w, h, colorType, 8, () => f);
+        const rgb = decodePngPixels(png)!;
+        expect(rgb.channels).toBe(3);
+        expect(Buffer.from(rgb.data).equals(Buffer.from(await sharpRgb(png)))).toBe(true);
+      }
+    },
+  );
 });
 
 describe('resizePixels', () => {
