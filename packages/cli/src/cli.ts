@@ -19,8 +19,19 @@ const { version } = require('../package.json') as { version: string };
 /** Thrown from `.fail()` so a usage error stops parsing before any handler runs. */
 class UsageError extends Error {}
 
-/** Builds the CLI for `io`; tests call this with argument arrays. */
-export function createCli(io: Io = processIo()): Argv {
+/**
+ * yargs says "Not enough non-option arguments: got 0, need at least 1" when a command's required
+ * positional is missing; name it instead, with the command's usage (`argv` is what is being parsed).
+ */
+function explainUsageError(msg: string, argv: readonly string[]): string {
+  if (!/^Not enough non-option arguments/.test(msg)) return msg;
+  const usage = commands.map((c) => (Array.isArray(c.command) ? c.command[0] : c.command)).find((u) => u.split(' ')[0] === argv[0]);
+  const missing = usage?.match(/<[^>]+>/g);
+  return usage && missing ? `${argv[0]} needs ${missing.join(' ')}: bus-tools ${usage} [options]` : msg;
+}
+
+/** Builds the CLI for `io`; tests call this with argument arrays (`argv`: the ones to be parsed, for messages). */
+export function createCli(io: Io = processIo(), argv: readonly string[] = []): Argv {
   let cli = yargs()
     .scriptName('bus-tools')
     .usage('$0 <command> [options]\n\nBreast-ultrasound lesion data: BUSI masks → boxes → Datature upload folders,\nONNX prediction and COCO evaluation.')
@@ -35,7 +46,7 @@ export function createCli(io: Io = processIo()): Argv {
     .exitProcess(false)
     .fail((msg, err) => {
       // Only parsing and validation failures arrive here; errors thrown by handlers reject parseAsync.
-      io.stderr(`bus-tools: ${msg ?? err?.message}\nRun with --help to see the options.\n`);
+      io.stderr(`bus-tools: ${explainUsageError(msg ?? err?.message ?? 'usage error', argv)}\nRun with --help to see the options.\n`);
       io.exitCode = ExitCode.usage;
       throw new UsageError(msg ?? err?.message ?? 'usage error');
     });
@@ -48,7 +59,7 @@ export function createCli(io: Io = processIo()): Argv {
 
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const cli = createCli(io);
+  const cli = createCli(io, argv);
   try {
     await cli.parseAsync(argv, {}, (_err, _argv, output) => {
       if (output) io.stdout(output.endsWith('\n') ? output : `${output}\n`); // --help

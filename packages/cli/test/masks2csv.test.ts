@@ -140,7 +140,7 @@ describe('bus-tools export', () => {
     expect((await runCli('export', SAMPLE_BUSI, '-o', file)).stderr).toMatch(/is an existing file; the export needs a folder/);
   });
 
-  test('bus-tools --help lists the commands; no command is a usage error', async () => {
+  test('bus-tools --help lists the commands; no command, or a command without its dataset, is a usage error', async () => {
     const help = await runCli('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/masks2csv <dataset>/);
@@ -148,6 +148,11 @@ describe('bus-tools export', () => {
     const none = await runCli();
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/Choose a command/);
+    for (const command of ['masks2csv', 'export', 'lint', 'split']) {
+      const bare = await runCli(command);
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toMatch(new RegExp(`^bus-tools: ${command} needs <dataset>: bus-tools ${command} <dataset> \\[options\\]\n`));
+    }
     const typo = await runCli('mask2csv', SAMPLE_BUSI);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/Did you mean masks2csv\?/);
