@@ -155,20 +155,20 @@ function unfilterRow(data: Uint8Array, cur: number, prev: number, stride: number
         for (let i = lead; i < end; i++) data[i] += data[i - bpp];
       } else {
         for (let i = cur, j = prev; i < lead; i++, j++) data[i] += data[j];
-        for (let i = lead, j = prev + bpp; i < end; i++, j++) {
-          const a = data[i - bpp];
-          const b = data[j];
-          const c = data[j - bpp];
-          const pa = Math.abs(b - c);
-          const pb = Math.abs(a - c);
-          const pc = Math.abs(a + b - c - c);
-          data[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-        }
+        for (let i = lead, j = prev + bpp; i < end; i++, j++) data[i] += paeth(data[i - bpp], data[j], data[j - bpp]);
       }
       break;
     default:
       fail(`corrupt PNG: unknown filter type ${f} in row ${y}`, file);
   }
+}
+
+/** PNG's Paeth predictor from the left (`a`), upper (`b`) and upper-left (`c`) bytes. */
+function paeth(a: number, b: number, c: number): number {
+  const pa = Math.abs(b - c);
+  const pb = Math.abs(a - c);
+  const pc = Math.abs(a + b - c - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /** Sample `x` of a row packed at `depth` < 8 bits per sample (the first sample in the high bits). */
@@ -481,7 +481,10 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
   const stride = rowBytes(h, h.width);
   const { width, height, bitDepth: depth, colorType } = h;
   const n = width * height;
-  if ((colorType === 2 || colorType === 6) && depth === 8) return rgb8Pixels(data, width, height, colorType === 6 ? 4 : 3, file);
+  const rgb8Step = (colorType === 2 || colorType === 6) && depth === 8 ? (colorType === 6 ? 4 : 3) : 0;
+  if (rgb8Step && filteredIsGray(data, width, height, rgb8Step, file)) {
+    return { width, height, channels: 1, data: unfilterFirstChannel(data, width, height, rgb8Step, file) };
+  }
   unfilter(data, 0, h.height, stride, filterBpp(h), file);
   const bytes = depth >> 3; // bytes per sample (0 below 8 bits)
   const row = (y: number) => y * (stride + 1) + 1;
@@ -514,10 +517,10 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
     }
     return { width, height, channels: 3, data: out };
   }
-  // RGB / RGBA, 16 bits (8 bits: rgb8Pixels): gray when every pixel has R = G = B.
+  // RGB / RGBA: gray when every pixel has R = G = B (8-bit images get here only when filteredIsGray said no).
   const step = (colorType === 6 ? 4 : 3) * bytes;
-  const gray = new Uint8Array(n);
-  let isGray = true;
+  let isGray = !rgb8Step;
+  const gray = new Uint8Array(isGray ? n : 0);
   for (let y = 0, o = 0; y < height && isGray; y++) {
     for (let x = 0, p = row(y); x < width; x++, p += step) {
       const v = data[p];
@@ -541,30 +544,19 @@ export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefin
 }
 
 /**
- * 8-bit RGB or RGBA (`step` 3 or 4 bytes a pixel). BUSI stores its gray scans as RGB, so the gray case
- * is made cheap: PNG's filters predict each channel from the same neighbours with the same row
- * filter, so the image is gray (R = G = B everywhere) exactly when the *filtered* R, G and B bytes
- * are equal in every pixel, and then unfiltering R alone, as a one-channel image, gives the gray
- * image. Otherwise the whole image is unfiltered and returned as RGB.
+ * Whether filtered 8-bit RGB or RGBA rows (`step` 3 or 4 bytes a pixel) hold a gray image. BUSI stores
+ * its gray scans as RGB, so this case is made cheap: PNG's filters predict each channel from the same
+ * neighbours with the same row filter, so R = G = B everywhere after unfiltering exactly when the
+ * *filtered* R, G and B bytes are equal in every pixel; then unfiltering R alone gives the image.
  */
-function rgb8Pixels(data: Uint8Array, width: number, height: number, step: number, file?: string): PngPixels {
+function filteredIsGray(data: Uint8Array, width: number, height: number, step: number, file?: string): boolean {
   const stride = width * step;
   if (height * (stride + 1) > data.length) fail('corrupt PNG: the image data is shorter than the image size says', file);
   let diff = 0;
   for (let y = 0; y < height && diff === 0; y++) {
     for (let p = y * (stride + 1) + 1, end = p + stride; p < end; p += step) diff |= (data[p] ^ data[p + 1]) | (data[p] ^ data[p + 2]);
   }
-  if (diff === 0) return { width, height, channels: 1, data: unfilterFirstChannel(data, width, height, step, file) };
-  unfilter(data, 0, height, stride, step, file);
-  const out = new Uint8Array(width * height * 3);
-  for (let y = 0, o = 0; y < height; y++) {
-    for (let p = y * (stride + 1) + 1, end = p + stride; p < end; p += step, o += 3) {
-      out[o] = data[p];
-      out[o + 1] = data[p + 1];
-      out[o + 2] = data[p + 2];
-    }
-  }
-  return { width, height, channels: 3, data: out };
+  return diff === 0;
 }
 
 /**
@@ -597,10 +589,7 @@ function unfilterFirstChannel(data: Uint8Array, width: number, height: number, s
       let c = 0;
       for (let x = 0, p = src; x < width; x++, p += step) {
         const b = out[u + x];
-        const pa = Math.abs(b - c);
-        const pb = Math.abs(a - c);
-        const pc = Math.abs(a + b - c - c);
-        out[o + x] = a = (data[p] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
+        out[o + x] = a = (data[p] + paeth(a, b, c)) & 255;
         c = b;
       }
     } else {
