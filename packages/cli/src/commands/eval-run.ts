@@ -208,6 +208,10 @@ export function formatEvaluation(ev: DetectionEvaluation): string {
   const w = Math.max(9, ...ev.coco.perCategory.map((c) => c.name.length));
   lines.push(`${'category'.padEnd(w)}  lesions     AP   AP50`);
   for (const c of ev.coco.perCategory) lines.push(`${c.name.padEnd(w)}  ${String(c.numGt).padStart(7)}  ${c.AP.toFixed(3).padStart(5)}  ${c.AP50.toFixed(3).padStart(5)}`);
+  if (ev.lesion) {
+    const lesions = ev.coco.perCategory.reduce((n, c) => n + c.numGt, 0);
+    lines.push(`${'lesion'.padEnd(w)}  ${String(lesions).padStart(7)}  ${ev.lesion.AP.toFixed(3).padStart(5)}  ${ev.lesion.AP50.toFixed(3).padStart(5)}   (class-agnostic: any class counts)`);
+  }
   lines.push('');
   const cm = ev.confusion;
   lines.push(`Confusion matrix at IoU ≥ ${cm.iouThreshold}, score ≥ ${cm.scoreThreshold} (rows: lesions; columns: detections)`);

@@ -20,6 +20,11 @@ export interface EvaluateOptions {
 
 export interface DetectionEvaluation {
   coco: CocoEvaluation;
+  /**
+   * Class-agnostic COCO AP: every ground-truth box and every detection counted as one class,
+   * `lesion` (does the model find lesions, whatever it calls them). `null` without ground truth.
+   */
+  lesion: { AP: number; AP50: number; AP75: number } | null;
   confusion: DetectionConfusionMatrix;
   malignancy: MalignancyMetrics;
 }
@@ -39,7 +44,20 @@ export function evaluateDetections(gt: EvalGroundTruth, results: readonly CocoRe
     threshold: point.scoreThreshold,
     ...(options.malignantCategoryId === undefined ? {} : { malignantCategoryId: options.malignantCategoryId }),
   });
-  return { coco: evaluateCocoBbox(gt, results), confusion, malignancy };
+  return { coco: evaluateCocoBbox(gt, results), lesion: lesionAp(gt, results), confusion, malignancy };
+}
+
+/** COCO AP with all categories merged into one (class-agnostic), for `DetectionEvaluation.lesion`. */
+export function lesionAp(gt: EvalGroundTruth, results: readonly CocoResult[]): DetectionEvaluation['lesion'] {
+  const known = new Set(gt.categories.map((c) => c.id));
+  const merged: EvalGroundTruth = {
+    images: gt.images,
+    annotations: gt.annotations.map((a) => ({ ...a, category_id: 1 })),
+    categories: [{ id: 1, name: 'lesion' }],
+  };
+  if (!merged.annotations.some((a) => !a.iscrowd)) return null;
+  const ev = evaluateCocoBbox(merged, results.filter((r) => known.has(r.category_id)).map((r) => ({ ...r, category_id: 1 })));
+  return { AP: ev.stats.AP, AP50: ev.stats.AP50, AP75: ev.stats.AP75 };
 }
 
 /**
@@ -55,6 +73,8 @@ export function groundTruthFromImages(images: readonly AnnotatedImage[], categor
 export type EvaluationJson = Record<CocoStatName, number> & {
   stats: number[];
   per_category: { category_id: number; name: string; num_gt: number; AP: number; AP50: number }[];
+  /** Class-agnostic AP (all classes as one `lesion`); null without ground truth. */
+  lesion: { AP: number; AP50: number; AP75: number } | null;
   confusion_matrix: { iou_threshold: number; score_threshold: number; rows: string[]; columns: string[]; matrix: number[][] };
   malignancy: {
     malignant_category_id: number;
@@ -82,6 +102,7 @@ export function evaluationToJson(ev: DetectionEvaluation, counts: EvaluationJson
     ...named,
     stats: coco.statsArray,
     per_category: coco.perCategory.map((c) => ({ category_id: c.categoryId, name: c.name, num_gt: c.numGt, AP: c.AP, AP50: c.AP50 })),
+    lesion: ev.lesion,
     confusion_matrix: { iou_threshold: cm.iouThreshold, score_threshold: cm.scoreThreshold, rows: cm.rowLabels, columns: cm.columnLabels, matrix: cm.matrix },
     malignancy: {
       malignant_category_id: m.malignantCategoryId,

@@ -199,7 +199,10 @@ function confusionHtml(ev: DetectionEvaluation): string {
 function metricsHtml(ev: DetectionEvaluation): string {
   const s = ev.coco.stats;
   const stats = COCO_STAT_NAMES.map((n) => `<tr><th>${n}</th><td>${fmt(s[n])}</td><td class="desc">${STAT_LABELS[n]}</td></tr>`).join('');
-  const cats = ev.coco.perCategory.map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('');
+  const lesions = ev.coco.perCategory.reduce((n, c) => n + c.numGt, 0);
+  const cats =
+    ev.coco.perCategory.map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('') +
+    (ev.lesion ? `<tr><th>lesion <span class="desc">(class-agnostic)</span></th><td>${lesions}</td><td>${fmt(ev.lesion.AP)}</td><td>${fmt(ev.lesion.AP50)}</td></tr>` : '');
   const m = ev.malignancy;
   return (
     `<div class="tables"><table class="metrics"><tr><th colspan="3">COCO bbox (pycocotools rules)</th></tr>${stats}</table>` +
