@@ -44,6 +44,31 @@ def mobilenet_v2_features(bn_eps=1e-3):
     return features
 
 
+def keras_convs():
+    """(torch conv key, torch batch-norm key, Keras layer name) for every conv of `features`, in order.
+
+    Keras's MobileNetV2 names them Conv1, expanded_conv_{depthwise,project}, block_N_{expand,
+    depthwise,project} (N = 1..16) and Conv_1; torchvision's block N is features[N + 1]."""
+    layers = [("0.0", "0.1", "Conv1"),
+              ("1.conv.0.0", "1.conv.0.1", "expanded_conv_depthwise"),
+              ("1.conv.1", "1.conv.2", "expanded_conv_project")]
+    for block in range(1, 17):
+        i = block + 1
+        layers += [(f"{i}.conv.0.0", f"{i}.conv.0.1", f"block_{block}_expand"),
+                   (f"{i}.conv.1.0", f"{i}.conv.1.1", f"block_{block}_depthwise"),
+                   (f"{i}.conv.2", f"{i}.conv.3", f"block_{block}_project")]
+    return layers + [("18.0", "18.1", "Conv_1")]
+
+
+def keras_stages(has_add):
+    """Keras layer whose output equals features[i]'s output, i = 0..18. `has_add(block)`: whether
+    block N ends in a residual add (block_N_add) rather than its projection's batch-norm."""
+    layers = ["Conv1_relu", "expanded_conv_project_BN"]
+    for block in range(1, 17):
+        layers.append(f"block_{block}_add" if has_add(block) else f"block_{block}_project_BN")
+    return layers + ["out_relu"]
+
+
 # Stage indices of `features` whose outputs have strides 8, 16 and 32 (channels 32, 96, 1280).
 TAPS = {6: 32, 13: 96, 18: 1280}
 

