@@ -144,7 +144,7 @@ describe('bus-tools eval: bad input is named', () => {
   });
 
   test.each([
-    { args: ['--gt', 'x.json'], msg: 'Missing predictions: give --pred detections.json|csv, or --model m.onnx to predict first' },
+    { args: ['ds', '--pred', 'p.json'], msg: 'The dataset argument is for predicting now; to evaluate a predictions file write --gt ds' },
     { args: ['--pred', 'p.json'], msg: 'Missing ground truth: give --gt <dataset folder | coco.json | datature.csv>' },
     { args: ['--gt', 'x.json', '--pred', 'p.json', '--iou', '0'], msg: 'Expected a number above 0 and at most 1 for --iou but received 0' },
     { args: ['--gt', 'x.json', '--pred', 'p.json', '--model', 'm.onnx'], msg: 'Give either --pred (a predictions file) or --model (predict now), not both' },

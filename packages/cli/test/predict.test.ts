@@ -21,7 +21,7 @@ describe('bus-tools predict', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; datature layout 320x320 on cpu \\(requested\\)(, [2-4] sessions × \\d+ threads?)?; [\\d.]+ images/s\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; .*retinanet-datature\\.onnx, datature layout 320x320 on cpu \\(requested\\)(, [2-4] sessions × \\d+ threads?)?; [\\d.]+ images/s\\n$`));
     expect(JSON.parse(readFileSync(join(tmp, 'd.json'), 'utf8'))).toEqual(expect.any(Array));
     expect(readFileSync(join(tmp, 'd.csv'), 'utf8').split('\n')[0]).toBe('filename,xmin,ymin,width,height,label,score');
   });

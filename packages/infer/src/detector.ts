@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BusToolsError, assertIntegerInRange, invalidParameterError, type Detection } from '@bus-tools/core';
 import { openOnnxSession, type Device, type OnnxSession } from './backend/onnx.js';
+import { defaultModelPath } from './default-model.js';
 import type { DecodedImage } from './image.js';
 import { labeler, loadLabelMap, type LabelMap } from './labelmap.js';
 import { resolveLayout, type LayoutName, type ModelLayout } from './layouts.js';
@@ -17,8 +18,8 @@ import type { TensorData } from './tensor.js';
 export const DEFAULT_INPUT_SIZE = 640;
 
 export interface DetectorOptions {
-  /** Path of the `.onnx` model. */
-  model: string;
+  /** Path of the `.onnx` model; default the bundled BUSI model (`defaultModelPath()`). */
+  model?: string;
   /** Force a layout instead of detecting it from the model's inputs and outputs. */
   layout?: LayoutName;
   /** Default `auto`: CUDA when its provider loads, else the CPU. */
@@ -51,7 +52,10 @@ export interface DetectorOptions {
 }
 
 export interface Detector {
+  /** The model file in use. */
   readonly model: string;
+  /** True when no model was given and the bundled BUSI model is in use. */
+  readonly isDefaultModel: boolean;
   readonly layout: ModelLayout;
   readonly device: 'cpu' | 'cuda';
   /** Which provider and why, e.g. `cpu (CUDA provider libraries not installed: see docs/gpu.md)`. */
@@ -83,7 +87,7 @@ export function checkThreshold(value: unknown, name = '--threshold'): number {
   return value;
 }
 
-function inputSize(layout: ModelLayout, options: DetectorOptions): { width: number; height: number } {
+function inputSize(layout: ModelLayout, options: DetectorOptions & { model: string }): { width: number; height: number } {
   const pick = (flag: '--width' | '--height', asked: number | undefined, fixed: number | undefined) => {
     if (asked === undefined) return fixed ?? DEFAULT_INPUT_SIZE;
     assertIntegerInRange(flag, asked, 16, 8192);
@@ -106,6 +110,8 @@ function inputSize(layout: ModelLayout, options: DetectorOptions): { width: numb
  *   `BAD_LABEL_MAP`, `INVALID_PARAMETER`.
  */
 export async function openDetector(options: DetectorOptions): Promise<Detector> {
+  const isDefaultModel = options.model === undefined;
+  const model = options.model ?? defaultModelPath();
   const threshold = checkThreshold(options.threshold ?? 0.7);
   const iou = checkThreshold(options.iouThreshold ?? 0.5, 'iouThreshold');
   const maxDetections = assertIntegerInRange('maxDetections', options.maxDetections ?? 100, 1, 100000);
@@ -122,19 +128,19 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
   } else if (options.labels) {
     labels = options.labels;
   } else {
-    const beside = join(dirname(options.model), 'label_map.pbtxt');
+    const beside = join(dirname(model), 'label_map.pbtxt');
     if (existsSync(beside)) {
       labels = loadLabelMap(beside);
       labelFile = beside;
     }
   }
 
-  const session: OnnxSession = await openOnnxSession(options.model, { device: options.device, threads: options.threads, spinning: options.spinning, sessions: options.sessions });
+  const session: OnnxSession = await openOnnxSession(model, { device: options.device, threads: options.threads, spinning: options.spinning, sessions: options.sessions });
   let layout: ModelLayout;
   let size: { width: number; height: number };
   try {
-    layout = resolveLayout(session.signature, options.layout, options.model);
-    size = inputSize(layout, options);
+    layout = resolveLayout(session.signature, options.layout, model);
+    size = inputSize(layout, { ...options, model });
   } catch (err) {
     await session.release();
     throw err;
@@ -159,7 +165,8 @@ export async function openDetector(options: DetectorOptions): Promise<Detector> 
     });
 
   return {
-    model: options.model,
+    model,
+    isDefaultModel,
     layout,
     device: session.device,
     deviceNote: session.deviceNote,

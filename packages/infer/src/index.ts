@@ -15,6 +15,7 @@ export * from './draw.js';
 export * from './image.js';
 export * from './resize.js';
 export * from './inputs.js';
+export * from './default-model.js';
 export * from './detector.js';
 export * from './predict.js';
 export * from './outputs.js';

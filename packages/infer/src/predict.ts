@@ -45,6 +45,10 @@ export interface PredictOptions extends DetectorOptions {
 }
 
 export interface PredictResult {
+  /** The model file that ran. */
+  model: string;
+  /** True when no model was given and the bundled BUSI model ran. */
+  isDefaultModel: boolean;
   /** Predictions for the images that decoded, in input order. */
   images: ImagePrediction[];
   /** Images that were skipped (undecodable, unreadable), each with the reason. */
@@ -124,6 +128,8 @@ export async function predictImages(paths: readonly string[], options: PredictOp
       await Promise.allSettled(queue); // nothing may still run on the detector when it is closed
     }
     return {
+      model: detector.model,
+      isDefaultModel: detector.isDefaultModel,
       images,
       problems,
       layout: detector.layout.name,
@@ -167,8 +173,7 @@ export interface PredictFolderReport extends Omit<PredictResult, 'images'> {
   output: string;
   json: string;
   csv: string;
-  /** The model file and its label map file, if any. */
-  model: string;
+  /** The label map file, if any. */
   labelFile?: string;
   images: ImagePrediction[];
 }
@@ -248,7 +253,6 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
     output,
     json,
     csv,
-    model: options.model,
     labelFile: detector.labelFile,
   };
 }

@@ -158,14 +158,14 @@ function loadPredictionFile(file: string): PredictionRow[] {
 async function predictWithModel(args: EvalArgs, loaded: LoadedGroundTruth, io: Io): Promise<{ rows: PredictionRow[]; problems: Problem[]; note: string }> {
   const ids = loaded.gt.images.map((im) => im.id).filter((id) => loaded.paths.has(id));
   if (ids.length === 0) {
-    throw new BusToolsError('NO_IMAGES', `--model needs the images: give a dataset folder, or --images for a ${loaded.kind === 'csv' ? 'CSV' : 'COCO'} ground truth`);
+    throw new BusToolsError('NO_IMAGES', `No --pred given, so eval predicts ${args.model ? `with ${args.model}` : 'with the bundled BUSI model'}, and that needs the images: give a dataset folder, or --images for a ${loaded.kind === 'csv' ? 'CSV' : 'COCO'} ground truth; or give --pred detections.json`);
   }
   const { predictImages } = await import('@bus-tools/infer');
   const bar = progress(io, 'eval: predicting', ids.length);
   const r = await predictImages(
     ids.map((id) => loaded.paths.get(id)!),
     {
-      model: args.model!,
+      ...(args.model ? { model: args.model } : {}),
       threshold: args['model-threshold'],
       device: args.device,
       ...(args.label ? { labels: args.label } : {}),
@@ -176,7 +176,8 @@ async function predictWithModel(args: EvalArgs, loaded: LoadedGroundTruth, io: I
   bar.done();
   const idByPath = new Map(ids.map((id) => [loaded.paths.get(id)!, id]));
   const rows = rowsFromDetections(r.images.map((p) => ({ imageId: idByPath.get(p.path)!, detections: p.detections })));
-  return { rows, problems: r.problems, note: `${args.model} on ${r.device} (${r.images.length} images, ${r.seconds.toFixed(1)} s)` };
+  const model = r.isDefaultModel ? `the bundled BUSI model (${basename(r.model)})` : args.model;
+  return { rows, problems: r.problems, note: `${model} on ${r.device} (${r.images.length} images, ${r.seconds.toFixed(1)} s)` };
 }
 
 const f3 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
@@ -240,7 +241,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
   let rows: PredictionRow[];
   let predSource: string;
   const problems = [...loaded.problems];
-  if (args.model) {
+  if (!args.pred) {
     const predicted = await predictWithModel(args, loaded, io);
     rows = predicted.rows;
     problems.push(...predicted.problems);

@@ -29,10 +29,10 @@ export const evalCommand: BusCommand<EvalArgs> = {
   describe: 'Evaluate detections against ground truth: COCO AP exactly as pycocotools, confusion matrix, malignancy metrics, HTML report',
   builder: (y) =>
     y
-      .positional('dataset', { describe: 'with --model: the dataset folder to predict on and evaluate against (same as --gt)', type: 'string' })
+      .positional('dataset', { describe: 'the dataset folder to predict on (with --model, or the bundled model) and evaluate against (same as --gt)', type: 'string' })
       .option('gt', { describe: 'ground truth: a dataset folder (boxes from masks), a COCO .json, or a Datature .csv (with --images)', type: 'string' })
       .option('pred', { describe: 'predictions: the COCO results .json or the .csv that `bus-tools predict` writes', type: 'string' })
-      .option('model', { alias: 'm', describe: 'run this .onnx model on the dataset first (instead of --pred)', type: 'string' })
+      .option('model', { alias: 'm', describe: 'run this .onnx model on the dataset first (instead of --pred) [default without --pred: the bundled BUSI model, docs/model-card.md]', type: 'string' })
       .option('images', { describe: 'image folder: sizes for a CSV ground truth, thumbnails in the report for a COCO one', type: 'string' })
       .option('json', { describe: 'print the metrics as JSON on stdout', type: 'boolean', default: false })
       .option('report', { describe: 'also write a self-contained HTML report here (charts, confusion matrix, image gallery)', type: 'string' })
@@ -49,10 +49,9 @@ export const evalCommand: BusCommand<EvalArgs> = {
         fraction('threshold', argv.threshold, { open: true });
         fraction('model-threshold', argv['model-threshold']);
         if (argv.pred && argv.model) throw new Error('Give either --pred (a predictions file) or --model (predict now), not both');
-        if (!argv.pred && !argv.model) throw new Error('Missing predictions: give --pred detections.json|csv, or --model m.onnx to predict first');
         if (argv.gt && argv.dataset && argv.gt !== argv.dataset) throw new Error('Give the ground truth once: --gt or the dataset argument');
         if (!argv.gt && !argv.dataset) throw new Error('Missing ground truth: give --gt <dataset folder | coco.json | datature.csv>');
-        if (argv.dataset && !argv.model) throw new Error(`The dataset argument is for --model; to evaluate a predictions file write --gt ${argv.dataset}`);
+        if (argv.dataset && argv.pred) throw new Error(`The dataset argument is for predicting now; to evaluate a predictions file write --gt ${argv.dataset}`);
         const m = argv['min-area'];
         if (!Number.isInteger(m) || m < 0) throw new Error(`Expected integer of 0 or more for --min-area but received ${JSON.stringify(m)}`);
         return true;
@@ -60,7 +59,8 @@ export const evalCommand: BusCommand<EvalArgs> = {
       .example('$0 eval --gt Dataset_BUSI_with_GT --pred out/detections.json', 'ground truth from the masks')
       .example('$0 eval --gt annotations.json --pred detections.csv --json', 'COCO ground truth, metrics for scripts')
       .example('$0 eval --gt busi.csv --images Dataset_BUSI_with_GT --pred detections.json --report report.html', 'with an HTML report')
-      .example('$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html', 'predict and evaluate in one go') as any,
+      .example('$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html', 'predict and evaluate in one go')
+      .example('$0 eval Dataset_BUSI_with_GT', 'the bundled BUSI model on a dataset') as any,
   handler: async (args, io) => {
     const { run } = await import('./eval-run.js');
     await run(args, io);

@@ -14,7 +14,7 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
   const report = await predictFolder({
     input: args.input,
     output: args.output,
-    model: args.model,
+    ...(args.model ? { model: args.model } : {}),
     labels: args.label,
     threshold: args.threshold,
     width: args.width,
@@ -48,7 +48,7 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
       `predict: ${plural(report.predicted, 'image')} → ${plural(report.detections, 'detection')} on ${report.withDetections} (threshold ${report.threshold}); ` +
         `${plural(report.annotated, 'annotated image')} in ${shortPath(report.output)}; wrote ${shortPath(report.json)}, ${shortPath(report.csv)}` +
         `${skipped ? `; ${skipped} skipped` : ''}${report.masksSkipped ? `; ${plural(report.masksSkipped, 'mask file')} ignored` : ''}` +
-        `; ${report.layout} layout ${report.inputWidth}x${report.inputHeight} on ${report.deviceNote}; ${ips.toFixed(1)} images/s\n`,
+        `; ${report.isDefaultModel ? 'the bundled BUSI model' : shortPath(report.model)}, ${report.layout} layout ${report.inputWidth}x${report.inputHeight} on ${report.deviceNote}; ${ips.toFixed(1)} images/s\n`,
     );
   }
   io.exitCode = skipped ? ExitCode.partial : ExitCode.ok;

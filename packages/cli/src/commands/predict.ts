@@ -3,7 +3,7 @@ import type { BusCommand } from './index.js';
 export interface PredictArgs {
   input: string;
   output: string;
-  model: string;
+  model?: string;
   label?: string;
   threshold: number;
   width?: number;
@@ -25,7 +25,7 @@ export const predict: BusCommand<PredictArgs> = {
     y
       .option('input', { alias: 'i', describe: "an image, a folder of images (searched recursively), or a quoted glob pattern ('scans/*/malignant*.png'); BUSI _mask files are skipped", type: 'string', demandOption: true })
       .option('output', { alias: 'o', describe: 'folder for annotated images (and detections.json/.csv unless --json/--csv say otherwise); never inside --input', type: 'string', demandOption: true })
-      .option('model', { alias: 'm', describe: 'the .onnx model (TF OD API/tf2onnx, Datature ONNX or torchvision export)', type: 'string', demandOption: true })
+      .option('model', { alias: 'm', describe: 'the .onnx model (TF OD API/tf2onnx, Datature ONNX or torchvision export) [default: the bundled BUSI model, docs/model-card.md]', type: 'string' })
       .option('label', { alias: 'l', describe: 'label map: label_map.pbtxt or a plain list, one name per line [default: label_map.pbtxt beside the model, else "class N"]', type: 'string' })
       .option('threshold', { alias: 't', describe: 'minimum score, 0-1', type: 'number', default: 0.7 })
       .option('width', { describe: "model input width in pixels [default: the model's fixed size, else 640]", type: 'number' })
@@ -38,6 +38,7 @@ export const predict: BusCommand<PredictArgs> = {
       .option('summary-json', { describe: 'print the run summary as JSON on stdout (--json names the detections file, as in predict.py)', type: 'boolean', default: false })
       .option('sessions', { describe: 'CPU: copies of the model run side by side, one image each, in worker threads [default: one per core, at most 4]', type: 'number' })
       .option('threads', { describe: 'onnxruntime CPU threads of each session [default: cores / sessions, at least 1]', type: 'number' })
+      .example('$0 predict -i scans -o predictions', 'the bundled BUSI model')
       .example('$0 predict -i test_images -o predictions -m model.onnx --label label_map.pbtxt --threshold 0.7', "the tutorial's predict.py")
       .example('$0 predict -i scans -o out -m fixtures/models/retinanet-tfod.onnx --threshold 0.5 --summary-json', 'the summary for scripts') as any,
   handler: async (args, io) => {
