@@ -30,3 +30,21 @@ export const DATATURE_OPTIONS: Readonly<Record<ExportFormat, string>> = {
 /** Where a split puts a duplicate group filed under several classes: left out of every part (default), or kept whole in train. */
 export const CONFLICT_RULES = ['exclude', 'train'] as const;
 export type ConflictRule = (typeof CONFLICT_RULES)[number];
+
+/** Defaults of `bus-tools serve` (`createDetectServer` in @bus-tools/infer), shown by `--help`. */
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  /** The page's initial slider value and the API's default threshold. */
+  threshold: 0.5,
+  /** The lowest score the API can be asked for (`?threshold=`); the page asks for this and filters itself. */
+  minThreshold: 0.05,
+  /** 20 MiB: a BUSI scan is 100–300 kB, a large ultrasound export as PNG a few MB. */
+  maxUploadBytes: 20 * 1024 * 1024,
+  /** 25 megapixels (5000 × 5000), about 75 MB as decoded RGB. */
+  maxPixels: 25_000_000,
+  /** Requests that may wait for the model beyond those running. */
+  queue: 8,
+  /** A request, its upload included, must finish within this. */
+  requestTimeoutMs: 60_000,
+} as const;

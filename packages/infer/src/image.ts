@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { BusToolsError, decodePngPixels, describeError, escapeHtml, isPng, loadSharp, writeFileAtomic, type Detection, type PngPixels } from '@bus-tools/core';
+import { BusToolsError, decodePngPixels, describeError, escapeHtml, isPng, loadSharp, readPngHeader, writeFileAtomic, type Detection, type PngPixels } from '@bus-tools/core';
 import { grayToRgb, resizePixels } from './resize.js';
 import { cellSize, drawingScale, drawLayouts, layoutDetections, type GlyphAtlas } from './draw.js';
 
@@ -40,31 +40,68 @@ export async function decodeForModel(path: string, inputWidth: number, inputHeig
     throw new BusToolsError('UNREADABLE', `${path}: cannot be read (${describeError(cause)})`, { file: path, cause });
   }
   try {
-    const px = (isPng(bytes) && decodePngPixels(bytes, path)) || (await decodeWithSharp(bytes));
-    const small = resizePixels(px.data, px.width, px.height, px.channels, inputWidth, inputHeight);
-    const gray = px.channels === 1;
-    let pixels = gray ? undefined : px.data;
-    return {
-      path,
-      width: px.width,
-      height: px.height,
-      // Full-size RGB is needed only to draw, for the images with detections: expanded on first use.
-      get pixels() {
-        return (pixels ??= grayToRgb(px.data));
-      },
-      rgb: gray ? grayToRgb(small) : small,
-      inputWidth,
-      inputHeight,
-    };
+    return await decodeBytes(bytes, path, inputWidth, inputHeight);
   } catch (cause) {
     const why = cause instanceof BusToolsError ? cause.message.replace(`${path}: `, '') : describeError(cause);
     throw new BusToolsError('BAD_IMAGE', `${path}: not a readable image (${why}); skipped`, { file: path, cause });
   }
 }
 
-async function decodeWithSharp(bytes: Buffer): Promise<PngPixels> {
+export interface DecodeBufferOptions {
+  /** What to call the image in messages and in `DecodedImage.path`; default `image`. */
+  name?: string;
+  /**
+   * Refuse images with more pixels than this (sharp's `limitInputPixels`; plain PNGs are checked
+   * from their header). Default: sharp's own limit, 0x3FFF × 0x3FFF.
+   */
+  maxPixels?: number;
+}
+
+/**
+ * `decodeForModel` for bytes already in memory (an upload): nothing is read from or written to disk.
+ * @example
+ *   const img = await decodeBufferForModel(await readFile('scan.png'), 320, 320, { name: 'scan.png', maxPixels: 25e6 });
+ *   img.width; // the original width; img.rgb is 320 x 320 x 3
+ * @throws BusToolsError `BAD_IMAGE` (`<name>: not a readable image (why)`) when it cannot be decoded.
+ */
+export async function decodeBufferForModel(bytes: Buffer, inputWidth: number, inputHeight: number, options: DecodeBufferOptions = {}): Promise<DecodedImage> {
+  const name = options.name ?? 'image';
+  try {
+    return await decodeBytes(bytes, name, inputWidth, inputHeight, options.maxPixels);
+  } catch (cause) {
+    const why = cause instanceof BusToolsError ? cause.message.replace(`${name}: `, '') : describeError(cause);
+    throw new BusToolsError('BAD_IMAGE', `${name}: not a readable image (${why})`, { cause });
+  }
+}
+
+async function decodeBytes(bytes: Buffer, name: string, inputWidth: number, inputHeight: number, maxPixels?: number): Promise<DecodedImage> {
+  let png: PngPixels | undefined;
+  if (isPng(bytes)) {
+    const h = readPngHeader(bytes, name);
+    if (maxPixels !== undefined && h.width * h.height > maxPixels) throw new Error(`${h.width}x${h.height} is more than ${maxPixels} pixels`);
+    png = decodePngPixels(bytes, name);
+  }
+  const px = png ?? (await decodeWithSharp(bytes, maxPixels));
+  const small = resizePixels(px.data, px.width, px.height, px.channels, inputWidth, inputHeight);
+  const gray = px.channels === 1;
+  let pixels = gray ? undefined : px.data;
+  return {
+    path: name,
+    width: px.width,
+    height: px.height,
+    // Full-size RGB is needed only to draw, for the images with detections: expanded on first use.
+    get pixels() {
+      return (pixels ??= grayToRgb(px.data));
+    },
+    rgb: gray ? grayToRgb(small) : small,
+    inputWidth,
+    inputHeight,
+  };
+}
+
+async function decodeWithSharp(bytes: Buffer, maxPixels?: number): Promise<PngPixels> {
   const sharp = (await loadSharp()).default;
-  const { data, info } = await sharp(bytes, { autoOrient: true }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, { autoOrient: true, ...(maxPixels !== undefined ? { limitInputPixels: maxPixels } : {}) }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   if (channels !== 3 || data.length !== width * height * 3) throw new Error(`decoded to ${channels} channels`);
   return { width, height, channels: 3, data: view(data) };

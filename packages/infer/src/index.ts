@@ -19,3 +19,4 @@ export * from './default-model.js';
 export * from './detector.js';
 export * from './predict.js';
 export * from './outputs.js';
+export * from './serve/index.js';

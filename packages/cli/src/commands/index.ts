@@ -6,6 +6,7 @@ import { predict } from './predict.js';
 import { evalCommand } from './eval.js';
 import { lintCommand } from './lint.js';
 import { splitCommand } from './split.js';
+import { serveCommand } from './serve.js';
 
 /**
  * A command module: `command`, `describe` and `builder` as yargs expects, and a `handler` that also
@@ -20,4 +21,4 @@ export interface BusCommand<A = any> {
 }
 
 /** Register new commands here, in the order `--help` should list them. */
-export const commands: BusCommand[] = [masks2csv, exportCommand, lintCommand, splitCommand, predict, evalCommand];
+export const commands: BusCommand[] = [masks2csv, exportCommand, lintCommand, splitCommand, predict, evalCommand, serveCommand];
