@@ -3,7 +3,8 @@
 //
 //   node tools/train/failure-shots.mjs report.html docs/images/model-card 4 missed false-positive wrong-class
 //
-// writes <prefix>-<outcome>.png, each N cards (ground truth beside predictions) two to a row.
+// writes <prefix>-<outcome>.jpg, each N cards (ground truth beside predictions) two to a row, at 3/4
+// scale: small enough for a doc page.
 import { chromium } from 'playwright-core';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -15,8 +16,9 @@ if (!report || !prefix || !n || outcomes.length === 0) {
 }
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 try {
-  const page = await browser.newPage({ viewport: { width: 1140, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 0.75 });
   await page.goto(pathToFileURL(resolve(report)).href);
+  await page.addStyleTag({ content: '.filters{position:static}' }); // the sticky filter bar would cover the cards
   for (const outcome of outcomes) {
     await page.selectOption('#f-error', outcome);
     const shown = await page.evaluate((keep) => {
@@ -24,8 +26,8 @@ try {
       visible.slice(keep).forEach((c) => (c.hidden = true));
       return Math.min(keep, visible.length);
     }, Number(n));
-    const file = `${prefix}-${outcome}.png`;
-    await page.locator('.gallery').screenshot({ path: file });
+    const file = `${prefix}-${outcome}.jpg`;
+    await page.locator('.gallery').screenshot({ path: file, type: 'jpeg', quality: 70 });
     console.log(`${file}: ${shown} ${outcome} cards`);
   }
 } finally {
