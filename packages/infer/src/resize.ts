@@ -29,7 +29,7 @@ function taps(inSize: number, outSize: number): Taps {
   for (let o = 0; o < outSize; o++) {
     const centre = (o + 0.5) * scale;
     let lo = Math.max(0, Math.floor(centre - support));
-    let hi = Math.min(inSize, Math.ceil(centre + support));
+    const hi = Math.min(inSize, Math.ceil(centre + support));
     let sum = 0;
     for (let i = lo; i < hi; i++) sum += w[i - lo] = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / support));
     // Drop zero-weight ends.

@@ -49,7 +49,7 @@ describe('openOnnxSession with worker sessions', () => {
       expect([one.sessions, pool.sessions]).toEqual([1, 3]);
       expect(pool.deviceNote).toBe('cpu (requested), 3 sessions');
       expect(pool.signature).toEqual(one.signature);
-      const expected = [];
+      const expected: Array<Record<string, TensorData>> = [];
       for (const f of feeds) expected.push(await one.run(f));
       const got = await Promise.all(feeds.map((f) => pool.run(f))); // 6 runs on 3 sessions (2 queued each)
       expect(got.length).toBe(expected.length);

@@ -116,7 +116,7 @@ describe('predictFolder', () => {
     ['--json inside the input', (i: string) => ({ output: join(tmp, 'out'), json: join(i, 'd.json') }), /^--json .*d\.json lies inside the input folder/],
   ])('output %s is refused before anything is written', async (_name, opts, message) => {
     const before = hashTree(input);
-    await expect(predictFolder({ input, model: MODEL, output: '', ...opts(input) })).rejects.toThrow(message);
+    await expect(predictFolder({ input, model: MODEL, ...opts(input) })).rejects.toThrow(message);
     expect(hashTree(input)).toEqual(before);
     expect(existsSync(join(tmp, 'out'))).toBe(false);
   });

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { createDetectServer, isLoopbackHost, type DetectServer } from '@bus-tools/infer';
+import { createDetectServer, isLoopbackHost, type DetectResponse, type DetectServer } from '@bus-tools/infer';
 import { FIXTURES, MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
 
 const MODEL = join(MODELS, 'retinanet-tfod.onnx');
@@ -41,6 +41,16 @@ const form = (bytes: Uint8Array, field = 'image', name = 'scan.png') => {
   return f;
 };
 
+/** The body of an error answer (server.ts's `HttpError`). */
+interface ErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+}
+const detectBody = async (r: Response) => (await r.json()) as DetectResponse;
+const errorBody = async (r: Response) => (await r.json()) as ErrorBody;
+
 /** What an error answer must never contain: stack frames, source files, directories of this machine. */
 function expectNoLeak(text: string) {
   expect(text).not.toMatch(/\n\s+at |\bat .+:\d+:\d+|\.ts\b|\.js:\d|node_modules/);
@@ -64,7 +74,7 @@ describe('POST /api/detect', () => {
     const r = await fetch(`${url}api/detect`, { method: 'POST', body: form(PNG) });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = await r.json();
+    const body = await detectBody(r);
     expect(body).toMatchObject({ width: 310, height: 240, format: 'png', model: 'retinanet-tfod.onnx', device: 'cpu', threshold: 0.5 });
     expect(body.detections).toEqual([{ label: 'malignant', classId: 2, score: expect.closeTo(0.8566, 3), bbox: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)] }]);
     const [x, y, w, h] = body.detections[0].bbox;
@@ -77,7 +87,7 @@ describe('POST /api/detect', () => {
   test('the raw image as the body, whatever content type it claims; ?threshold= goes down to the floor', async () => {
     const r = await fetch(`${url}api/detect?threshold=0.05`, { method: 'POST', body: PNG, headers: { 'content-type': 'text/plain' } });
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await detectBody(r);
     expect(body.threshold).toBe(0.05);
     expect(body.detections.length).toBeGreaterThan(1);
     expect(body.detections.every((d: { score: number }) => d.score >= 0.05)).toBe(true);
@@ -91,7 +101,7 @@ describe('POST /api/detect', () => {
     const jpeg = await sharp(PNG).jpeg({ quality: 95 }).toBuffer();
     const r = await fetch(`${url}api/detect`, { method: 'POST', body: form(jpeg, 'image', 'scan.jpg') });
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await detectBody(r);
     expect(body).toMatchObject({ width: 310, height: 240, format: 'jpeg' });
     expect(body.detections.map((d: { label: string }) => d.label)).toEqual(['malignant']);
   });
@@ -128,11 +138,11 @@ describe('POST /api/detect', () => {
 
   test('a form without the "image" field, a bad threshold, another web page → 400, 400, 403', async () => {
     let r = await fetch(`${url}api/detect`, { method: 'POST', body: form(PNG, 'file') });
-    expect([r.status, (await r.json()).message]).toEqual([400, 'the form\'s file is in the field "file"; send it in a field named "image"']);
+    expect([r.status, (await errorBody(r)).message]).toEqual([400, 'the form\'s file is in the field "file"; send it in a field named "image"']);
     r = await fetch(`${url}api/detect?threshold=0.01`, { method: 'POST', body: PNG });
-    expect([r.status, (await r.json()).message]).toEqual([400, 'Expected number between 0.05 and 1 for threshold but received "0.01"']);
+    expect([r.status, (await errorBody(r)).message]).toEqual([400, 'Expected number between 0.05 and 1 for threshold but received "0.01"']);
     r = await fetch(`${url}api/detect`, { method: 'POST', body: form(PNG), headers: { origin: 'http://evil.example' } });
-    expect([r.status, (await r.json()).code]).toEqual([403, 'CROSS_ORIGIN']);
+    expect([r.status, (await errorBody(r)).code]).toEqual([403, 'CROSS_ORIGIN']);
     // the server is fine afterwards
     r = await fetch(`${url}api/detect`, { method: 'POST', body: PNG });
     expect(r.status).toBe(200);
@@ -235,7 +245,7 @@ describe('load and shutdown', () => {
     const closed = s.close();
     const r = await pending;
     expect(r.status).toBe(200);
-    expect((await r.json()).detections).toHaveLength(1);
+    expect((await detectBody(r)).detections).toHaveLength(1);
     await closed;
     await expect(fetch(`${base}api/health`)).rejects.toThrow();
   });

@@ -60,7 +60,7 @@ export const evalCommand: BusCommand<EvalArgs> = {
       .example('$0 eval --gt annotations.json --pred detections.csv --json', 'COCO ground truth, metrics for scripts')
       .example('$0 eval --gt busi.csv --images Dataset_BUSI_with_GT --pred detections.json --report report.html', 'with an HTML report')
       .example('$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html', 'predict and evaluate in one go')
-      .example('$0 eval Dataset_BUSI_with_GT', 'the bundled BUSI model on a dataset') as any,
+      .example('$0 eval Dataset_BUSI_with_GT', 'the bundled BUSI model on a dataset'),
   handler: async (args, io) => {
     const { run } = await import('./eval-run.js');
     await run(args, io);

@@ -24,7 +24,7 @@ export const exportCommand: BusCommand<ExportArgs> = {
       .option('force', { describe: 'replace an existing output folder', type: 'boolean', default: false })
       .option('link', { describe: 'hard-link the images instead of copying them (same filesystem)', type: 'boolean', default: false })
       .example('$0 export Dataset_BUSI_with_GT -o busi-upload', 'CSV Width-Height, the default')
-      .example('$0 export Dataset_BUSI_with_GT --format coco --include-normal -o busi-coco', 'COCO, normal images included without boxes') as any,
+      .example('$0 export Dataset_BUSI_with_GT --format coco --include-normal -o busi-coco', 'COCO, normal images included without boxes'),
   handler: async (args, io) => {
     const { run } = await import('./export-run.js');
     await run(args, io);

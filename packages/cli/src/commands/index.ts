@@ -12,12 +12,15 @@ import { serveCommand } from './serve.js';
  * A command module: `command`, `describe` and `builder` as yargs expects, and a `handler` that also
  * receives the `Io` (so tests capture output). The handler should `await import()` its heavy
  * implementation so `bus-tools --help` stays instant.
+ *
+ * `handler` is declared as a method so that a `BusCommand<Masks2csvArgs>` is also a `BusCommand`
+ * (method parameters are compared bivariantly), which lets `commands` hold every command.
  */
-export interface BusCommand<A = any> {
+export interface BusCommand<A = unknown> {
   command: string | string[];
   describe: string;
   builder: (y: Argv) => Argv<A>;
-  handler: (argv: A, io: Io) => Promise<void>;
+  handler(argv: A, io: Io): Promise<void>;
 }
 
 /** Register new commands here, in the order `--help` should list them. */

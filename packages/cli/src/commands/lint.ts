@@ -32,7 +32,7 @@ export const lintCommand: BusCommand<LintArgs> = {
       })
       .example('$0 lint Dataset_BUSI_with_GT', 'summary: counts per code and the worst items')
       .example('$0 lint Dataset_BUSI_with_GT --json > lint.json', 'every finding, for scripts')
-      .example('$0 lint Dataset_BUSI_with_GT --fail-on warning', 'a CI gate that fails on warnings too') as any,
+      .example('$0 lint Dataset_BUSI_with_GT --fail-on warning', 'a CI gate that fails on warnings too'),
   handler: async (args, io) => {
     const { run } = await import('./lint-run.js');
     await run(args, io);

@@ -24,7 +24,7 @@ export const masks2csv: BusCommand<Masks2csvArgs> = {
         return true;
       })
       .example('$0 masks2csv Dataset_BUSI_with_GT -o busi.csv', 'one box per lesion, specks dropped')
-      .example('$0 masks2csv Dataset_BUSI_with_GT --boxes mask --min-area 0 > tutorial.csv', "the tutorial's union boxes, specks included") as any,
+      .example('$0 masks2csv Dataset_BUSI_with_GT --boxes mask --min-area 0 > tutorial.csv', "the tutorial's union boxes, specks included"),
   handler: async (args, io) => {
     const { run } = await import('./masks2csv-run.js');
     await run(args, io);

@@ -40,7 +40,7 @@ export const predict: BusCommand<PredictArgs> = {
       .option('threads', { describe: 'onnxruntime CPU threads of each session [default: cores / sessions, at least 1]', type: 'number' })
       .example('$0 predict -i scans -o predictions', 'the bundled BUSI model')
       .example('$0 predict -i test_images -o predictions -m model.onnx --label label_map.pbtxt --threshold 0.7', "the tutorial's predict.py")
-      .example('$0 predict -i scans -o out -m fixtures/models/retinanet-tfod.onnx --threshold 0.5 --summary-json', 'the summary for scripts') as any,
+      .example('$0 predict -i scans -o out -m fixtures/models/retinanet-tfod.onnx --threshold 0.5 --summary-json', 'the summary for scripts'),
   handler: async (args, io) => {
     const { run } = await import('./predict-run.js');
     await run(args, io);

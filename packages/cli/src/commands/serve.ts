@@ -39,7 +39,7 @@ export const serveCommand: BusCommand<ServeArgs> = {
       .example('$0 serve', 'the bundled BUSI model on http://127.0.0.1:8080/')
       .example('$0 serve -m model.onnx --label label_map.pbtxt --threshold 0.7', "the tutorial's model and threshold")
       .example('$0 serve --port 0 --json', 'any free port; the URL as JSON for scripts')
-      .epilog('Safety: uploads stay in memory (never on disk); PNG/JPEG only, judged from their bytes; Ctrl+C (SIGINT) or SIGTERM finishes the requests in flight, then stops. API and details: docs/serve.md') as any,
+      .epilog('Safety: uploads stay in memory (never on disk); PNG/JPEG only, judged from their bytes; Ctrl+C (SIGINT) or SIGTERM finishes the requests in flight, then stops. API and details: docs/serve.md'),
   handler: async (args, io) => {
     const { run } = await import('./serve-run.js');
     await run(args, io);

@@ -44,7 +44,7 @@ export const splitCommand: BusCommand<SplitArgs> = {
         if (!Number.isInteger(argv.seed)) throw new Error(`Expected an integer for --seed but received ${JSON.stringify(argv.seed)}`);
         return true;
       })
-      .example('$0 split Dataset_BUSI_with_GT --val 0.2 --test 0.1 --seed 7 -o busi-split', 'train/, val/, test/ upload folders and manifest.csv') as any,
+      .example('$0 split Dataset_BUSI_with_GT --val 0.2 --test 0.1 --seed 7 -o busi-split', 'train/, val/, test/ upload folders and manifest.csv'),
   handler: async (args, io) => {
     const { run } = await import('./split-run.js');
     await run(args, io);

@@ -83,8 +83,11 @@ export function malignancyMetrics(gt: EvalGroundTruth, results: readonly CocoRes
   });
   let tp = 0, fn = 0, tn = 0, fp = 0;
   for (const im of images) {
-    if (im.positive) im.flagged ? tp++ : fn++;
-    else im.flagged ? fp++ : tn++;
+    if (im.positive) {
+      if (im.flagged) tp++;
+      else fn++;
+    } else if (im.flagged) fp++;
+    else tn++;
   }
   const P = tp + fn;
   const N = tn + fp;

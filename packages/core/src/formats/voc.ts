@@ -50,9 +50,22 @@ ${objects}</annotation>
 
 let parser: InstanceType<ReturnType<typeof lazy.xmlParser>['XMLParser']> | undefined;
 
+/** What the XML parser makes of a VOC file, before any checking: any part may be missing. */
+interface VocXml {
+  annotation?: {
+    filename?: unknown;
+    size?: { width?: unknown; height?: unknown };
+    object?: VocXmlObject[];
+  };
+}
+interface VocXmlObject {
+  name?: unknown;
+  bndbox?: { xmin?: unknown; ymin?: unknown; xmax?: unknown; ymax?: unknown };
+}
+
 /** Parses one VOC XML file. @throws BusToolsError `BAD_VOC` naming `file`. */
 export function fromVoc(xml: string, file = 'VOC XML'): AnnotatedImage {
-  let doc: any;
+  let doc: VocXml;
   try {
     parser ??= new (lazy.xmlParser().XMLParser)({ isArray: (name: string) => name === 'object', parseTagValue: false });
     doc = parser.parse(xml);
@@ -61,7 +74,7 @@ export function fromVoc(xml: string, file = 'VOC XML'): AnnotatedImage {
   }
   const a = doc?.annotation;
   if (!a || a.filename === undefined) throw new BusToolsError('BAD_VOC', `${file}: no <annotation> with a <filename>`, { file });
-  const boxes: Detection[] = (a.object ?? []).map((o: any, i: number) => {
+  const boxes: Detection[] = (a.object ?? []).map((o: VocXmlObject, i: number) => {
     const b = o.bndbox ?? {};
     const v = [b.xmin, b.ymin, b.xmax, b.ymax].map(Number);
     if (v.some((n) => !Number.isFinite(n))) throw new BusToolsError('BAD_VOC', `${file}: object ${i + 1} has no numeric <bndbox>`, { file });

@@ -142,9 +142,9 @@ export function pairsWithinRadius(hashes: HashArray, radius: number, options: { 
   const masksByWidth = new Map<number, Int32Array>();
   for (const w of new Set(widths)) masksByWidth.set(w, flipMasks(w, s));
 
-  let a: number[] = [];
-  let b: number[] = [];
-  let d: number[] = [];
+  const a: number[] = [];
+  const b: number[] = [];
+  const d: number[] = [];
   let comparisons = 0;
   for (let i = 0; i < n; i++) {
     const hiI = hi[i];
@@ -176,7 +176,5 @@ export function pairsWithinRadius(hashes: HashArray, radius: number, options: { 
       }
     }
   }
-  const out = { a: Int32Array.from(a), b: Int32Array.from(b), distance: Uint8Array.from(d), chunks: m, comparisons };
-  a = b = d = [];
-  return out;
+  return { a: Int32Array.from(a), b: Int32Array.from(b), distance: Uint8Array.from(d), chunks: m, comparisons };
 }

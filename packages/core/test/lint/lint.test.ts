@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import {
   fingerprintPixels,
   hamming64,
@@ -52,7 +52,7 @@ describe('pairsWithinRadius (multi-index hashing)', () => {
 });
 
 describe('fingerprints', () => {
-  const fp = async (input: sharp.Sharp) => {
+  const fp = async (input: Sharp) => {
     const { data, info } = await input.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     return fingerprintPixels(new Uint8Array(data), info.width, info.height);
   };

@@ -51,8 +51,9 @@ describe('decodeMaskPng: every encoding gives the same lesion pixels', () => {
   const sharpRaw = () => sharp(Buffer.from(PIXELS.map((p) => p * 255)), { raw: { width: W, height: H, channels: 1 } });
   test.each([
     ['sharp 8-bit gray', () => sharpRaw().toColourspace('b-w').png(), { colorType: 0, bitDepth: 8 }],
-    ['sharp palette', () => sharpRaw().png({ palette: true, colours: 2 }), { colorType: 3 }],
-    ['sharp palette 1-bit', () => sharpRaw().png({ palette: true, colours: 2, bitdepth: 1 }), { colorType: 3, bitDepth: 1 }],
+    ['sharp palette 2-bit', () => sharpRaw().png({ palette: true, colours: 4 }), { colorType: 3, bitDepth: 2 }],
+    // sharp's png() has no bitdepth option: a 2-colour palette is what makes it write 1 bit per pixel
+    ['sharp palette 1-bit', () => sharpRaw().png({ palette: true, colours: 2 }), { colorType: 3, bitDepth: 1 }],
     ['sharp Adam7 interlaced', () => sharpRaw().png({ progressive: true }), { interlaced: true }],
     ['sharp 16-bit gray', () => sharpRaw().toColourspace('grey16').png(), { colorType: 0, bitDepth: 16 }],
     ['sharp RGB with adaptive filtering', () => sharpRaw().toColourspace('srgb').png({ adaptiveFiltering: true }), { colorType: 2 }],
