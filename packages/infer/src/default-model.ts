@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 /** The bundled model's file name, its SHA-256 and a short name for summaries. */
 export const DEFAULT_MODEL = {
   file: 'busi-retinanet.onnx',
-  sha256: '30767bf89540dd1d3894aa4b2deffc46e9e28257e518167e304bacabb1115b60',
+  sha256: '9c5be3b6962838e83f696a8eb85e567e970ef9e95179fb17ba834884ade079f8',
   name: 'bundled BUSI RetinaNet',
 } as const;
 

@@ -6,7 +6,8 @@
  * needs no sideways scrolling, nothing outside the server is fetched and nothing is logged as an error.
  *
  * Screenshots go to test-artifacts/; `BUS_TOOLS_UPDATE_DOCS=1` (or a missing file) also writes the
- * README's docs/images/serve.png (a tracked file, so an ordinary test run leaves it alone).
+ * README's docs/images/serve.png, the bundled model on the sample's malignant (1).png (a tracked
+ * file, so an ordinary test run leaves it alone).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -124,15 +125,33 @@ describeWithChromium('the serve page in headless Chromium', () => {
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'serve.png'), fullPage: true });
-    if (process.env.BUS_TOOLS_UPDATE_DOCS === '1' || !existsSync(DOCS_SHOT)) {
-      mkdirSync(dirname(DOCS_SHOT), { recursive: true });
-      // A palette PNG: a third of the size, and the README's image need not be lossless.
-      await sharp(await page.screenshot({ fullPage: true })).png({ palette: true, quality: 80, compressionLevel: 9 }).toFile(DOCS_SHOT);
-    }
 
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith(url) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
     await page.close();
+  });
+
+  test('the bundled BUSI model finds the sample lesion (the README screenshot)', async () => {
+    const bundled = await createDetectServer({ port: 0, device: 'cpu', threshold: 0.5 });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      await page.goto(await bundled.listen(), { waitUntil: 'load' });
+      await page.locator('#model-info').getByText('busi-retinanet.onnx').waitFor();
+      await page.setInputFiles('#file', SCAN);
+      await page.getByRole('button', { name: 'Detect breast cancer' }).click();
+      await page.locator('#caption').getByText(/malignant \(1\)\.png · [1-9]\d* detections? at threshold 0\.50/).waitFor();
+      expect(await page.locator('#detections tbody tr').count()).toBeGreaterThan(0);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'serve-bundled.png'), fullPage: true });
+      if (process.env.BUS_TOOLS_UPDATE_DOCS === '1' || !existsSync(DOCS_SHOT)) {
+        mkdirSync(dirname(DOCS_SHOT), { recursive: true });
+        // A palette PNG: a third of the size, and the README's image need not be lossless.
+        await sharp(await page.screenshot({ fullPage: true })).png({ palette: true, quality: 80, compressionLevel: 9 }).toFile(DOCS_SHOT);
+      }
+      await page.close();
+    } finally {
+      await bundled.close();
+    }
   });
 
   test('a phone-sized screen: one column, no sideways scrolling; a bad file gets the server\'s message', async () => {
