@@ -16,12 +16,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import { evaluateCocoBbox, parseCocoGroundTruth, parseCocoResults, mulberry32 } from '@bus-tools/core';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const { args, opt } = benchArgs();
 const RUNS = Number(opt('--runs', 9));
 
 

@@ -16,13 +16,10 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverDataset, fingerprintImages, findDuplicates, hamming64, lintDataset, pairsWithinRadius } from '@bus-tools/core';
 import { syntheticHashes } from '../../fixtures/synthetic-hashes.js';
+import { benchArgs } from './args.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const { args, opt } = benchArgs();
 const RUNS = Number(opt('--runs', 3));
 const SIZES = String(opt('--sizes', '1000,10000,100000')).split(',').map(Number);
 const RADIUS = Number(opt('--radius', 16));

@@ -30,13 +30,10 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { naturalCompare } from '@bus-tools/core';
 import { decodeForModel, openDetector, openOnnxSession } from '@bus-tools/infer';
+import { benchArgs } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args.splice(at, 2)[1] : dflt;
-};
+const { args, opt } = benchArgs();
 const count = Number(opt('--count', 120));
 const rounds = Number(opt('--rounds', 5));
 const threshold = opt('--threshold', '0.5');

@@ -20,13 +20,10 @@ import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDetectServer, decodeBufferForModel, openDetector } from '@bus-tools/infer';
+import { benchArgs } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args.splice(at, 2)[1] : dflt;
-};
+const { opt } = benchArgs();
 const model = opt('--model', undefined);
 const imagePath = resolve(opt('--image', join(ROOT, 'fixtures/sample-busi/malignant/malignant (1).png')));
 const maxRequests = Math.min(1000, Number(opt('--requests', 100)));
