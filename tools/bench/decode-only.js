@@ -2,7 +2,7 @@
 /**
  * The "decode only" baseline for `npm run bench`: find the masks masks2csv reads by default (benign and
  * malignant), read each file and decode it (inflate + unfilter, no pixel classification, no boxes, no
- * output). `--inflate-only` stops after zlib, the floor CONTEXT.md quotes. Imports only the decoder;
+ * output). `--inflate-only` stops after zlib: the floor, the least work any decoder must do. Imports only the decoder;
  * the masks are listed with one recursive readdirSync (no glob library to load). `--sharp` decodes
  * with sharp instead (to raw pixels, four at a time): the usual way to decode an image in Node, for
  * context; the 1.2x goal is measured against bus-tools' own decoder.

@@ -2,7 +2,7 @@
 /**
  * `npm run bench`: masks2csv on the real BUSI data, as whole processes, next to
  *   - decode only: the same masks found, read and decoded (inflate + unfilter), nothing else;
- *   - inflate only: read + zlib of each mask's IDAT (the floor in CONTEXT.md);
+ *   - inflate only: read + zlib of each mask's IDAT (the floor: the least work any decoder must do);
  *   - decode only with sharp: the same masks decoded by sharp, the usual Node way (context only);
  *   - a plain Python/OpenCV script doing the same job (tools/bench/masks2csv_opencv.py).
  * Rounds interleave the commands so machine noise hits all alike; medians and ratios are printed,

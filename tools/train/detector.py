@@ -1,8 +1,8 @@
 """The BUSI detector: torchvision RetinaNet on a MobileNetV2 backbone with an FPN over P3-P7.
 
 - Backbone: `torchvision.models.mobilenet_v2().features` with TF-"same" strided convs (backbone.py),
-  initialised from a converted backbone file or from scratch. Its batch-norm statistics are frozen
-  (batches of 4 are too small to estimate them).
+  initialised from a converted backbone file or from scratch. With pretrained weights its batch-norm
+  statistics are frozen (batches of 4 are too small to estimate them); from scratch they are learned.
 - FPN: strides 8, 16, 32 (features[6], [13], [18]: 32, 96, 1280 channels) to `fpn` channels, plus
   P6/P7 from P5.
 - Head: RetinaNet classification and GIoU box-regression heads with GroupNorm (as torchvision's
@@ -31,9 +31,10 @@ NORMALIZE = {"0..1": ([0.0] * 3, [1.0] * 3), "-1..1": ([0.5] * 3, [0.5] * 3)}
 
 
 class MobileNetV2Fpn(nn.Module):
-    def __init__(self, features, out_channels):
+    def __init__(self, features, out_channels, frozen_bn=True):
         super().__init__()
         self.features = features
+        self.frozen_bn = frozen_bn
         self.fpn = FeaturePyramidNetwork(list(TAPS.values()), out_channels,
                                          extra_blocks=LastLevelP6P7(out_channels, out_channels))
         self.out_channels = out_channels
@@ -47,13 +48,16 @@ class MobileNetV2Fpn(nn.Module):
         return self.fpn(taps)
 
     def freeze(self, upto):
-        """Freeze backbone stages [0, upto) (parameters); batch-norm statistics stay frozen throughout."""
+        """Freeze backbone stages [0, upto) (parameters); batch-norm statistics are frozen throughout
+        unless `frozen_bn` is False (training from scratch, where they must be learned)."""
         for i, stage in enumerate(self.features):
             for p in stage.parameters():
                 p.requires_grad = i >= upto
 
     def train(self, mode=True):
         super().train(mode)
+        if not self.frozen_bn:
+            return self
         for m in self.features.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.eval()
@@ -79,7 +83,7 @@ def build_detector(size, backbone=None, fpn=128, head_convs=4, input_range=None)
     else:
         features, meta = mobilenet_v2_features(1e-3), {"source": "scratch"}
         input_range = input_range or "-1..1"
-    body = MobileNetV2Fpn(features, fpn)
+    body = MobileNetV2Fpn(features, fpn, frozen_bn=bool(backbone))
     sizes = tuple((s, round(s * 2 ** (1 / 3)), round(s * 2 ** (2 / 3))) for s in ANCHOR_SIZES)
     anchors = AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
     head = RetinaNetHead(fpn, anchors.num_anchors_per_location()[0], NUM_CLASSES,

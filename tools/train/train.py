@@ -79,9 +79,8 @@ def main():
 
     model = build_detector(a.size, a.backbone, a.fpn, a.head_convs)
     body = model.backbone
-    if not a.backbone:  # from scratch: batch-norm statistics must be learned, nothing to freeze
+    if not a.backbone:  # from scratch: nothing to freeze (batch-norm is learned too, see detector.py)
         a.freeze_epochs, a.freeze_stages = 0, 0
-        body.train = lambda mode=True: torch.nn.Module.train(body, mode)
     backbone_params = list(body.features.parameters())
     ids = {id(p) for p in backbone_params}
     rest = [p for p in model.parameters() if id(p) not in ids]

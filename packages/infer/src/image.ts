@@ -40,10 +40,9 @@ export async function decodeForModel(path: string, inputWidth: number, inputHeig
     throw new BusToolsError('UNREADABLE', `${path}: cannot be read (${describeError(cause)})`, { file: path, cause });
   }
   try {
-    return await decodeBytes(bytes, path, inputWidth, inputHeight);
+    return await decodeBufferForModel(bytes, inputWidth, inputHeight, { name: path });
   } catch (cause) {
-    const why = cause instanceof BusToolsError ? cause.message.replace(`${path}: `, '') : describeError(cause);
-    throw new BusToolsError('BAD_IMAGE', `${path}: not a readable image (${why}); skipped`, { file: path, cause });
+    throw new BusToolsError('BAD_IMAGE', `${(cause as Error).message}; skipped`, { file: path, cause });
   }
 }
 

@@ -2,7 +2,7 @@
  * COCO bounding-box evaluation, reproducing pycocotools' `COCOeval(iouType='bbox')` with default
  * parameters number for number: `evaluate()`, `accumulate()` and `summarize()`.
  *
- * Every rule that moves a digit is kept (see CONTEXT.md, "Evaluation"): detections stable-sorted by
+ * Every rule that moves a digit is kept (docs/evaluate.md, "What the numbers mean"): detections stable-sorted by
  * score and cut to 100 per image and category; ground truth sorted so ignored (crowd or out of the
  * area range) comes last; IoU as `maskUtils.iou` computes it, with a crowd region's IoU being
  * intersection over the detection's area; greedy matching that stops at the first ignored ground

@@ -65,7 +65,7 @@ describeWithBusi('masks → boxes on the real BUSI data', () => {
   });
 
   test.each([
-    // published rows (CONTEXT.md) and, for (12), OpenCV's boundingRect (tools/bench/masks2csv_opencv.py)
+    // published rows (docs/prepare-datature-upload.md) and, for (12), OpenCV's boundingRect (tools/bench/masks2csv_opencv.py)
     ['benign (1).png', [288, 134, 51, 26]],
     ['benign (10).png', [24, 67, 209, 197]],
     ['benign (12).png', [343, 178, 78, 44]],

@@ -48,7 +48,7 @@ const P1 = 1 / (1 + Number.EPSILON);
 describe('evaluateCocoBbox on hand-checked cases', () => {
   test.each([
     {
-      name: "CONTEXT.md's tiny case: 2 images, one GT each, one perfect detection, one miss",
+      name: "the reference tiny case: 2 images, one GT each, one perfect detection, one miss",
       gt: gt([1, 2], [{ img: 1, box: SQ }, { img: 2, box: SQ }]),
       dets: [det(1, SQ, 0.9)],
       // recall reaches 0.5 at precision 1: thresholds 0…0.50 (51 of 101) read 1, the rest 0

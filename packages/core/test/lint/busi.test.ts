@@ -56,7 +56,7 @@ describeWithBusi('lint on the real BUSI data', () => {
     expect(conflict[0].files).toEqual(expect.arrayContaining(['benign/benign (433).png', 'malignant/malignant (145).png']));
   });
 
-  test('the RGBA masks of CONTEXT.md that are present are reported, as info (alpha 255 everywhere)', () => {
+  test('the two RGBA masks of BUSI (benign (4)_mask_1, benign (54)_mask_1) that are present are reported, as info (alpha 255 everywhere)', () => {
     const listed = ['benign/benign (4)_mask_1.png', 'benign/benign (54)_mask_1.png'].filter(present);
     expect(listed.length).toBeGreaterThan(0);
     const alpha = r.findings.filter((f) => f.code === 'MASK_ALPHA');
@@ -68,7 +68,7 @@ describeWithBusi('lint on the real BUSI data', () => {
     const [speck] = withFile('MASK_SPECK', 'malignant/malignant (111)_mask.png');
     expect(speck.severity).toBe('warning');
     expect(speck.numbers).toMatchObject({ widenLeft: 2, widenTop: 0, widenRight: 0 });
-    // CONTEXT.md: specks are 1–8 px, in 23 masks of the full dataset (11 widening the box)
+    // BUSI's specks are 1–8 px, in 23 masks of the full dataset (11 widening the box)
     const specks = r.findings.filter((f) => f.code === 'MASK_SPECK');
     expect(specks.length).toBeGreaterThanOrEqual(10);
     expect(specks.length).toBeLessThanOrEqual(23);
@@ -101,7 +101,7 @@ describeWithBusi('lint on the real BUSI data', () => {
     expect(grouped).toEqual([]);
   });
 
-  test('coloured overlays are found (CONTEXT.md: 16 images in the full dataset)', () => {
+  test('coloured overlays are found (16 images in the full dataset)', () => {
     const colour = r.findings.filter((f) => f.code === 'COLOUR_OVERLAY');
     expect(colour.length).toBeGreaterThanOrEqual(8);
     expect(colour.length).toBeLessThanOrEqual(16);
