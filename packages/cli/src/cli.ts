@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Argv, CommandModule } from 'yargs';
 import { processIo, ExitCode, type Io } from './io.js';
+import { describeFailure, exitCodeFor } from './exit.js';
 import { commands } from './commands/index.js';
 
 const EPILOG = 'Exit codes: 0 ok · 1 failed (lint: findings at or above --fail-on) · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
@@ -66,8 +67,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     });
   } catch (err) {
     if (err instanceof UsageError) return io.exitCode;
-    io.stderr(`bus-tools: ${err instanceof Error ? err.message : String(err)}\n`);
-    io.exitCode = ExitCode.failed;
+    io.stderr(describeFailure(err));
+    io.exitCode = exitCodeFor(err);
   }
   return io.exitCode;
 }

@@ -85,8 +85,8 @@ describe('bus-tools eval: the numbers', () => {
     expect(out.counts).toEqual({ images: 9, annotations: 11, detections: 11 });
     expect(out.AP).toBeCloseTo(1, 12);
     const noImages = await runCli('eval', '--gt', gt, '--pred', pred);
-    expect(noImages.code).toBe(1);
-    expect(noImages.stderr).toBe(`bus-tools: ${gt}: a Datature CSV has no image sizes; add --images <folder with the images> (class subfolders are searched)\n`);
+    expect(noImages.code).toBe(2);
+    expect(noImages.stderr).toBe(`bus-tools: ${gt}: a Datature CSV has no image sizes; add --images <folder with the images> (class subfolders are searched) [INVALID_PARAMETER]\nRun with --help to see the options.\n`);
   });
 
   test('detections on images the ground truth lacks are left out, named, and exit 3', async () => {
@@ -108,8 +108,8 @@ describe('bus-tools eval: --report', () => {
     const html = readFileSync(report, 'utf8');
     expect(html.match(/<figure class="card"/g)).toHaveLength(11);
     const again = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--report', report);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toBe(`bus-tools: --report ${report} already exists; pass --force to replace it, or choose another name.\n`);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`bus-tools: --report ${report} already exists; pass --force to replace it, or choose another name. [OUTPUT_EXISTS]\nRun with --help to see the options.\n`);
     expect(readdirSync(tmp).sort()).toEqual(['detections.json', 'report.html']);
   });
 });
@@ -134,10 +134,10 @@ describe('bus-tools eval: bad input is named', () => {
     const pred = write('p.json', '[]');
     const gtJson = write('gt.json', '{"images": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1}], "categories": []}');
     const r = await runCli('eval', '--gt', gtJson, '--pred', pred);
-    expect([r.code, r.stderr]).toEqual([1, `bus-tools: ${gtJson}: annotations[0] has no "bbox" of 4 numbers [x, y, w, h]. Expected COCO ground truth: {"images": [{"id", "file_name", …}], "annotations": [{"id", "image_id", "category_id", "bbox": [x, y, w, h]}], "categories": [{"id", "name"}]}\n`]);
+    expect([r.code, r.stderr]).toEqual([1, `bus-tools: ${gtJson}: annotations[0] has no "bbox" of 4 numbers [x, y, w, h]. Expected COCO ground truth: {"images": [{"id", "file_name", …}], "annotations": [{"id", "image_id", "category_id", "bbox": [x, y, w, h]}], "categories": [{"id", "name"}]} [BAD_COCO]\n`]);
     const txt = write('gt.txt', 'x');
     const t = await runCli('eval', '--gt', txt, '--pred', pred);
-    expect(t.stderr).toBe(`bus-tools: ${txt}: --gt expects a dataset folder, a COCO .json or a Datature .csv, not a .txt\n`);
+    expect(t.stderr).toBe(`bus-tools: ${txt}: --gt expects a dataset folder, a COCO .json or a Datature .csv, not a .txt [INVALID_PARAMETER]\nRun with --help to see the options.\n`);
     const missing = join(tmp, 'nope.json');
     const m = await runCli('eval', '--gt', missing, '--pred', pred);
     expect(m.stderr).toBe(`bus-tools: ${missing}: not found; --gt takes a dataset folder, a COCO .json or a Datature .csv\n`);

@@ -55,7 +55,7 @@ describe('bus-tools split', () => {
     expect(r.stderr).toMatch(/split: \d+ images → train \d+ · val \d+ · test \d+ \(2 excluded: label conflicts\)/);
     for (const p of ['manifest.csv', 'train/annotations.csv', 'val/annotations.csv', 'test/annotations.csv']) expect(existsSync(join(dir, p))).toBe(true);
     const again = await runCli('split', dirty, '--seed', '4', '-o', dir);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists; pass --force');
     expect(readFileSync(join(dir, 'manifest.csv'), 'utf8').split('\n')[0]).toBe('image,part,group');
   });

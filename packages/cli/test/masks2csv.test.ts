@@ -54,13 +54,13 @@ describe('bus-tools masks2csv', () => {
     const data = join(tmp, 'data');
     cpSync(SAMPLE_BUSI, data, { recursive: true });
     const inside = await runCli('masks2csv', data, '-o', join(data, 'boxes.csv'));
-    expect(inside.code).toBe(1);
+    expect(inside.code).toBe(2);
     expect(inside.stderr).toMatch(/lies inside the dataset .*; bus-tools never writes into its inputs/);
     expect(existsSync(join(data, 'boxes.csv'))).toBe(false);
     const out = join(tmp, 'boxes.csv');
     writeFileSync(out, 'precious');
     const exists = await runCli('masks2csv', data, '-o', out);
-    expect(exists.code).toBe(1);
+    expect(exists.code).toBe(2);
     expect(exists.stderr).toMatch(/boxes\.csv already exists; pass --force to replace it/);
     expect(readFileSync(out, 'utf8')).toBe('precious');
     expect((await runCli('masks2csv', data, '-o', out, '--force')).code).toBe(0);
@@ -81,13 +81,13 @@ describe('bus-tools masks2csv', () => {
     expect(r.stdout).toContain('benign (4).png');
   });
 
-  test('a missing or non-dataset folder fails with exit code 1', async () => {
+  test('a missing or non-dataset folder is bad usage: exit code 2', async () => {
     const r = await runCli('masks2csv', join(tmp, 'missing'));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/missing: no such folder/);
     writeFileSync(join(tmp, 'photo.png'), readFileSync(join(SAMPLE_BUSI, 'benign', 'benign (1).png')));
     const flat = await runCli('masks2csv', tmp);
-    expect(flat.code).toBe(1);
+    expect(flat.code).toBe(2);
     expect(flat.stderr).toMatch(/found 1 images but no masks/);
   });
 });
@@ -121,7 +121,7 @@ describe('bus-tools export', () => {
     const data = join(tmp, 'data');
     cpSync(SAMPLE_BUSI, data, { recursive: true });
     const r = await runCli('export', data, '-o', tmp, '--force');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/contains the dataset .*; writing there would replace your inputs/);
     expect(readdirSync(join(data, 'benign')).length).toBeGreaterThan(0);
   });
@@ -130,7 +130,7 @@ describe('bus-tools export', () => {
     const out = join(tmp, 'upload');
     expect((await runCli('export', SAMPLE_BUSI, '-o', out)).code).toBe(0);
     const again = await runCli('export', SAMPLE_BUSI, '-o', out);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists; pass --force/);
     expect((await runCli('export', SAMPLE_BUSI, '-o', out, '--force', '--format', 'voc')).code).toBe(0);
     expect(readdirSync(out)).toContain('annotations');

@@ -79,9 +79,9 @@ describe('bus-tools predict', () => {
   });
 
   test.each([
-    [['--threads', '0'], 1, 'bus-tools: Expected integer between 1 and 1024 for --threads but received 0\n'],
-    [['--sessions', '0'], 1, 'bus-tools: Expected integer between 1 and 64 for --sessions but received 0\n'],
-    [['--threshold', '2'], 1, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2\n'],
+    [['--threads', '0'], 2, 'bus-tools: Expected integer between 1 and 1024 for --threads but received 0 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
+    [['--sessions', '0'], 2, 'bus-tools: Expected integer between 1 and 64 for --sessions but received 0 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
+    [['--threshold', '2'], 2, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
     [['--device', 'gpu'], 2, /Invalid values:\n {2}Argument: device, Given: "gpu", Choices: "auto", "cuda", "cpu"/],
     [['--layout', 'yolo'], 2, /Argument: layout, Given: "yolo", Choices: "tfod", "datature", "torchvision"/],
   ])('bad flag %j', async (extra, code, message) => {
@@ -95,7 +95,7 @@ describe('bus-tools predict', () => {
     let r = await runCli('predict', '-i', join(tmp, 'empty'), '-o', join(tmp, 'out'), '-m', MODEL);
     expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/^bus-tools: --input .*empty: no images found/)]);
     r = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(SAMPLE_BUSI, 'pred'), '-m', MODEL);
-    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/lies inside the input folder .*; bus-tools never writes into its inputs/)]);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/lies inside the input folder .*; bus-tools never writes into its inputs/)]);
     r = await runCli('predict', '-i', SAMPLE_BUSI);
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/Missing required argument: output/)]);
   });

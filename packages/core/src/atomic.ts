@@ -54,10 +54,10 @@ export function isInside(child: string, parent: string): boolean {
  */
 export function checkOutputPath(out: string, inputRoot: string, kind: 'file' | 'folder', force: boolean, flag = '-o'): void {
   if (isInside(out, inputRoot)) {
-    throw new BusToolsError('OUTPUT_INSIDE_INPUT', `${flag} ${out} lies inside the dataset ${inputRoot}; bus-tools never writes into its inputs. Choose a folder outside it.`, { file: out });
+    throw new BusToolsError('OUTPUT_OVERLAPS_INPUT', `${flag} ${out} lies inside the dataset ${inputRoot}; bus-tools never writes into its inputs. Choose a folder outside it.`, { file: out });
   }
   if (isInside(inputRoot, out)) {
-    throw new BusToolsError('OUTPUT_CONTAINS_INPUT', `${flag} ${out} contains the dataset ${inputRoot}; writing there would replace your inputs. Choose a new folder outside the dataset.`, { file: out });
+    throw new BusToolsError('OUTPUT_OVERLAPS_INPUT', `${flag} ${out} contains the dataset ${inputRoot}; writing there would replace your inputs. Choose a new folder outside the dataset.`, { file: out });
   }
   if (!existsSync(out)) return;
   const st = statSync(out);

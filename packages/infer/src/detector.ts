@@ -106,7 +106,7 @@ function inputSize(layout: ModelLayout, options: DetectorOptions & { model: stri
  *   const det = await openDetector({ model: 'fixtures/models/retinanet-tfod.onnx', threshold: 0.5 });
  *   const dets = await det.detect(await decodeForModel('scan.png', det.inputWidth, det.inputHeight));
  *   await det.close();
- * @throws BusToolsError `MODEL_NOT_FOUND`, `NOT_ONNX`, `UNKNOWN_LAYOUT`, `CUDA_UNAVAILABLE`,
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `BAD_MODEL`, `CUDA_UNAVAILABLE`,
  *   `BAD_LABEL_MAP`, `INVALID_PARAMETER`.
  */
 export async function openDetector(options: DetectorOptions): Promise<Detector> {

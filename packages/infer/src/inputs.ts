@@ -38,7 +38,7 @@ function listPattern(input: string): ImageList {
     .sync(input, { absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true })
     .filter((p) => isImage(p) && (MASK_FILE.test(p) ? (masksSkipped++, false) : true));
   if (files.length === 0) {
-    throw new BusToolsError('EMPTY_INPUT', `--input ${input}: the pattern matches no images (${IMAGE_EXTENSIONS.join(', ')}${masksSkipped ? `; ${masksSkipped} mask files are not predicted on` : ''}).`, { file: root });
+    throw new BusToolsError('NO_IMAGES', `--input ${input}: the pattern matches no images (${IMAGE_EXTENSIONS.join(', ')}${masksSkipped ? `; ${masksSkipped} mask files are not predicted on` : ''}).`, { file: root });
   }
   const rel = (p: string) => relative(root, p).split(sep).join('/');
   files.sort((a, b) => naturalCompare(rel(a), rel(b)));
@@ -50,7 +50,7 @@ function listPattern(input: string): ImageList {
  * `scans/malignant*.png` when no file of that name exists; hidden entries skipped), without BUSI
  * mask files, in natural order (`benign (2)` before `benign (10)`). A pattern's relative paths start
  * at its folder part (`scans/`).
- * @throws BusToolsError `INPUT_NOT_FOUND`, `EMPTY_INPUT` (a folder or pattern without images).
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `NO_IMAGES` (a folder or pattern without images).
  */
 export function listImages(input: string): ImageList {
   const abs = resolve(input);
@@ -78,7 +78,7 @@ export function listImages(input: string): ImageList {
   walk(abs);
   if (files.length === 0) {
     throw new BusToolsError(
-      'EMPTY_INPUT',
+      'NO_IMAGES',
       `--input ${input}: no images found (looked for ${IMAGE_EXTENSIONS.join(', ')} in it and its subfolders${masksSkipped ? `; ${masksSkipped} mask files are not predicted on` : ''}).`,
       { file: abs },
     );

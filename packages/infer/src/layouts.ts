@@ -114,7 +114,7 @@ function tryTorchvision(sig: ModelSignature, forced: boolean): ModelLayout | und
  *   resolveLayout({ inputs: [{ name: 'input_tensor', type: 'uint8', shape: [1, 640, 640, 3] }],
  *                   outputs: [detection_boxes, detection_scores, detection_classes, num_detections] })
  *   // → { name: 'tfod', input: { name: 'input_tensor', encoding: 'uint8-nhwc', width: 640, height: 640, … }, … }
- * @throws BusToolsError `UNKNOWN_LAYOUT` listing the model's inputs and outputs and the `--layout` choices.
+ * @throws BusToolsError `BAD_MODEL` listing the model's inputs and outputs and the `--layout` choices.
  */
 export function resolveLayout(sig: ModelSignature, override?: LayoutName, file = 'the model'): ModelLayout {
   const tries: Record<LayoutName, () => ModelLayout | undefined> = {
@@ -128,14 +128,14 @@ export function resolveLayout(sig: ModelSignature, override?: LayoutName, file =
     }
     const layout = tries[override]();
     if (layout) return layout;
-    throw new BusToolsError('UNKNOWN_LAYOUT', `${file} does not look like a ${override} export (${LAYOUT_HINT[override]}). The model has ${describeSignature(sig)}. Try another --layout (${LAYOUTS.join(', ')}) or leave it out to detect it.`, { file });
+    throw new BusToolsError('BAD_MODEL', `${file} does not look like a ${override} export (${LAYOUT_HINT[override]}). The model has ${describeSignature(sig)}. Try another --layout (${LAYOUTS.join(', ')}) or leave it out to detect it.`, { file });
   }
   for (const name of LAYOUTS) {
     const layout = tries[name]();
     if (layout) return layout;
   }
   throw new BusToolsError(
-    'UNKNOWN_LAYOUT',
+    'BAD_MODEL',
     `${file}: unknown detection model layout. The model has ${describeSignature(sig)}. bus-tools understands --layout ${LAYOUTS.map((l) => `${l} (${LAYOUT_HINT[l]})`).join('; ')}.`,
     { file },
   );

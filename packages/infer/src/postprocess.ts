@@ -29,7 +29,7 @@ function trim(c: Candidates, n: number): Candidates {
 
 function need(outputs: Record<string, TensorData>, name: string | undefined, role: string): TensorData {
   const t = name === undefined ? undefined : outputs[name];
-  if (!t) throw new BusToolsError('BAD_MODEL_OUTPUT', `The model returned no ${role} output (${name ?? 'unnamed'}); check --layout.`);
+  if (!t) throw new BusToolsError('BAD_MODEL', `The model returned no ${role} output (${name ?? 'unnamed'}); check --layout.`);
   return t;
 }
 
@@ -59,7 +59,7 @@ export function decodeTfod(boxes: TensorData, scores: TensorData, classes: Tenso
  */
 export function decodeDatature(packed: TensorData): Candidates {
   const cols = packed.dims[packed.dims.length - 1];
-  if (!(cols >= 7)) throw new BusToolsError('BAD_MODEL_OUTPUT', `Expected a Datature output [1,N,C] with C >= 7 columns but received dims [${packed.dims.join(',')}]`);
+  if (!(cols >= 7)) throw new BusToolsError('BAD_MODEL', `Expected a Datature output [1,N,C] with C >= 7 columns but received dims [${packed.dims.join(',')}]`);
   const rows = packed.data.length / cols;
   const c = candidates(rows);
   let n = 0;

@@ -198,7 +198,7 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
     const clash = inputIsFolder ? isInside(p, list.root) : p === list.files[0] || (flag === '--output' && p === list.root);
     if (clash) {
       throw new BusToolsError(
-        'OUTPUT_INSIDE_INPUT',
+        'OUTPUT_OVERLAPS_INPUT',
         `${flag} ${p} ${inputIsFolder ? `lies inside the input folder ${list.root}` : `would overwrite or share a folder with the input ${list.files[0]}`}; bus-tools never writes into its inputs. Choose a folder outside it.`,
         { file: p },
       );

@@ -18,7 +18,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('openOnnxSession: bad models', () => {
   test('a missing file', async () => {
     await expect(openOnnxSession(join(tmp, 'nope.onnx'), { device: 'cpu' })).rejects.toMatchObject({
-      code: 'MODEL_NOT_FOUND',
+      code: 'INPUT_NOT_FOUND',
       message: `--model ${join(tmp, 'nope.onnx')}: no such file. Pass the .onnx file of an exported detector.`,
     });
   });
@@ -31,7 +31,7 @@ describe('openOnnxSession: bad models', () => {
     if (content === null) writeFileSync(file, readFileSync(join(SAMPLE_BUSI, 'benign', 'benign (1).png')));
     else writeFileSync(file, content);
     const err = await openOnnxSession(file, { device: 'cpu' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'NOT_ONNX', file });
+    expect(err).toMatchObject({ code: 'BAD_MODEL', file });
     expect((err as Error).message).toMatch(new RegExp(`^--model ${file.replace(/[()]/g, '\\$&')}: not an ONNX model onnxruntime can load \\(.+\\)\\. Pass the \\.onnx file of an exported detector`));
   });
 

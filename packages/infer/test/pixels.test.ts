@@ -47,9 +47,9 @@ describe('decodePngPixels: the same pixels as sharp', () => {
     expect(decodePngPixels(await make())).toBeUndefined();
   });
 
-  test('a truncated PNG is a BAD_PNG error naming the file', async () => {
+  test('a truncated PNG is a BAD_IMAGE error naming the file', async () => {
     const png = await sharp(card(3), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
-    expect(() => decodePngPixels(png.subarray(0, 60), 'x.png')).toThrow(expect.objectContaining({ code: 'BAD_PNG', message: expect.stringMatching(/^x\.png: truncated PNG/) }));
+    expect(() => decodePngPixels(png.subarray(0, 60), 'x.png')).toThrow(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringMatching(/^x\.png: truncated PNG/) }));
   });
 });
 

@@ -74,18 +74,18 @@ describe('openOnnxSession with worker sessions', () => {
     await s.release();
   });
 
-  test('a file that is not ONNX fails as NOT_ONNX, naming the file', async () => {
+  test('a file that is not ONNX fails as BAD_MODEL, naming the file', async () => {
     const bad = join(tmp, 'bad.onnx');
     writeFileSync(bad, 'not a model');
     const err = await openOnnxSession(bad, { device: 'cpu', sessions: 2 }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'NOT_ONNX', file: bad });
+    expect(err).toMatchObject({ code: 'BAD_MODEL', file: bad });
     expect((err as Error).message).toMatch(/^--model .*bad\.onnx: not an ONNX model onnxruntime can load \(.+\)/);
   });
 
   test('failed loads stop every worker only after all have settled (terminating one mid-load aborted the process)', async () => {
     const bad = join(tmp, 'bad-again.onnx');
     writeFileSync(bad, 'not a model either');
-    for (let i = 0; i < 30; i++) await expect(openOnnxSession(bad, { device: 'cpu', sessions: 3 })).rejects.toMatchObject({ code: 'NOT_ONNX' });
+    for (let i = 0; i < 30; i++) await expect(openOnnxSession(bad, { device: 'cpu', sessions: 3 })).rejects.toMatchObject({ code: 'BAD_MODEL' });
     const s = await openOnnxSession(MODEL, { device: 'cpu', sessions: 2 });
     await s.release();
   });

@@ -45,7 +45,7 @@ describe('listImages', () => {
     expect(list.root).toBe(SAMPLE_BUSI);
     expect(list.files.map((f) => relative(SAMPLE_BUSI, f))).toEqual(['malignant/malignant (1).png', 'malignant/malignant (2).png', 'malignant/malignant (3).png']);
     expect(list.masksSkipped).toBe(3);
-    expect(() => listImages(join(SAMPLE_BUSI, '*', 'nothing*.png'))).toThrow(expect.objectContaining({ code: 'EMPTY_INPUT', message: expect.stringContaining('the pattern matches no images') }));
+    expect(() => listImages(join(SAMPLE_BUSI, '*', 'nothing*.png'))).toThrow(expect.objectContaining({ code: 'NO_IMAGES', message: expect.stringContaining('the pattern matches no images') }));
     expect(() => listImages(join(SAMPLE_BUSI, 'no-such-folder'))).toThrow(expect.objectContaining({ code: 'INPUT_NOT_FOUND' }));
   });
 
@@ -143,7 +143,7 @@ describe('predictFolder', () => {
   test('a model file that is not ONNX', async () => {
     const bad = join(tmp, 'model.onnx');
     writeFileSync(bad, 'not a model');
-    await expect(predictFolder({ input, output: join(tmp, 'out'), model: bad, device: 'cpu' })).rejects.toMatchObject({ code: 'NOT_ONNX' });
+    await expect(predictFolder({ input, output: join(tmp, 'out'), model: bad, device: 'cpu' })).rejects.toMatchObject({ code: 'BAD_MODEL' });
   });
 });
 

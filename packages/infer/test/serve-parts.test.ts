@@ -19,9 +19,9 @@ describe('sniffImage', () => {
   });
 
   test.each([
-    ['empty', 'NOT_AN_IMAGE', 'the upload is empty (0 bytes); send a PNG or JPEG image', Buffer.alloc(0)],
-    ['text', 'NOT_AN_IMAGE', 'the upload is not a PNG or JPEG image (judged from its first bytes, not its name or content type)', Buffer.from('<html>')],
-    ['WebP', 'NOT_AN_IMAGE', /not a PNG or JPEG/, Buffer.from('RIFF\0\0\0\0WEBPVP8 ')],
+    ['empty', 'UNSUPPORTED_FORMAT', 'the upload is empty (0 bytes); send a PNG or JPEG image', Buffer.alloc(0)],
+    ['text', 'UNSUPPORTED_FORMAT', 'the upload is not a PNG or JPEG image (judged from its first bytes, not its name or content type)', Buffer.from('<html>')],
+    ['WebP', 'UNSUPPORTED_FORMAT', /not a PNG or JPEG/, Buffer.from('RIFF\0\0\0\0WEBPVP8 ')],
     ['a PNG signature only', 'BAD_IMAGE', 'truncated PNG: the file ends inside the header', PNG.subarray(0, 8)],
     ['a JPEG with a zero length segment', 'BAD_IMAGE', 'corrupt JPEG: segment length 0', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x00])],
     ['a JPEG whose scan starts before any frame', 'BAD_IMAGE', 'corrupt JPEG: no frame header before the image data', Buffer.from([0xff, 0xd8, 0xff, 0xda, 0x00, 0x02])],

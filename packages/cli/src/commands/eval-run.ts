@@ -53,7 +53,7 @@ function readJson(file: string, flag: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new BusToolsError('BAD_JSON', `${file}: not valid JSON (${describeError(cause)}); ${flag} expects ${flag === '--gt' ? 'a COCO ground-truth file' : "predict's detections.json"}`, { file, cause });
+    throw new BusToolsError(flag === '--gt' ? 'BAD_COCO' : 'BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); ${flag} expects ${flag === '--gt' ? 'a COCO ground-truth file' : "predict's detections.json"}`, { file, cause });
   }
 }
 
@@ -111,12 +111,12 @@ async function loadGroundTruth(args: EvalArgs, io: Io): Promise<LoadedGroundTrut
     return { gt, paths, kind: 'coco', inputRoot: args.images ? resolve(args.images) : source, problems: [] };
   }
   if (ext === '.csv') return loadCsvGroundTruth(source, args);
-  throw new BusToolsError('BAD_GT', `${source}: --gt expects a dataset folder, a COCO .json or a Datature .csv, not a ${ext || 'file without extension'}`, { file: source });
+  throw new BusToolsError('INVALID_PARAMETER', `${source}: --gt expects a dataset folder, a COCO .json or a Datature .csv, not a ${ext || 'file without extension'}`, { file: source });
 }
 
 async function loadCsvGroundTruth(source: string, args: EvalArgs): Promise<LoadedGroundTruth> {
   if (!args.images) {
-    throw new BusToolsError('MISSING_IMAGES', `${source}: a Datature CSV has no image sizes; add --images <folder with the images> (class subfolders are searched)`, { file: source });
+    throw new BusToolsError('INVALID_PARAMETER', `${source}: a Datature CSV has no image sizes; add --images <folder with the images> (class subfolders are searched)`, { file: source });
   }
   const imagesDir = resolve(args.images);
   const { images } = fromDatatureCsv(readText(source, '--gt'), source);

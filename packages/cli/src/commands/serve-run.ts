@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { createDetectServer } from '@bus-tools/infer';
+import { BusToolsError } from '@bus-tools/core';
 import { ExitCode, plural, type Io } from '../io.js';
 import type { ServeArgs } from './serve.js';
 
@@ -37,7 +38,7 @@ export async function run(args: ServeArgs, io: Io, stop?: AbortSignal): Promise<
   } catch (err) {
     await server.close();
     const e = err as { code?: string; message?: string };
-    if (e.code === 'EADDRINUSE') throw new Error(`port ${args.port} on ${args.host} is in use; pass another --port (0 picks a free one)`, { cause: err });
+    if (e.code === 'EADDRINUSE') throw new BusToolsError('PORT_IN_USE', `port ${args.port} on ${args.host} is in use; pass another --port (0 picks a free one)`, { cause: err });
     throw err;
   }
   const info = server.info();

@@ -102,7 +102,7 @@ function listFiles(root: string): string[] {
  * @example
  *   const ds = await discoverDataset('Dataset_BUSI_with_GT');
  *   ds.images[0]; // { fileName: 'benign (1).png', label: 'benign', masks: [{ index: 0, … }], … }
- * @throws BusToolsError `NOT_FOUND`, `NOT_A_FOLDER`, `UNREADABLE`, `EMPTY_DATASET` or `NOT_A_DATASET`.
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `NOT_A_FOLDER`, `UNREADABLE`, `NO_IMAGES` or `NOT_A_DATASET`.
  */
 export async function discoverDataset(root: string): Promise<Dataset> {
   const abs = resolve(root);
@@ -110,7 +110,7 @@ export async function discoverDataset(root: string): Promise<Dataset> {
   try {
     st = statSync(abs);
   } catch (cause) {
-    throw new BusToolsError('NOT_FOUND', `${root}: no such folder. Pass the folder that holds benign/, malignant/ and normal/ (e.g. Dataset_BUSI_with_GT).`, { file: abs, cause });
+    throw new BusToolsError('INPUT_NOT_FOUND', `${root}: no such folder. Pass the folder that holds benign/, malignant/ and normal/ (e.g. Dataset_BUSI_with_GT).`, { file: abs, cause });
   }
   if (!st.isDirectory()) {
     throw new BusToolsError('NOT_A_FOLDER', `${root}: is a file, not a folder. Pass the dataset folder that holds benign/, malignant/ and normal/.`, { file: abs });
@@ -140,7 +140,7 @@ export async function discoverDataset(root: string): Promise<Dataset> {
     }
   }
   if (images.size === 0 && masks.length === 0) {
-    throw new BusToolsError('EMPTY_DATASET', `${root}: no images found (looked for .png, .jpg, .bmp, .tif, .webp files in it and its subfolders).`, { file: abs });
+    throw new BusToolsError('NO_IMAGES', `${root}: no images found (looked for .png, .jpg, .bmp, .tif, .webp files in it and its subfolders).`, { file: abs });
   }
   if (masks.length === 0) {
     throw new BusToolsError(

@@ -33,7 +33,7 @@ export interface AnnotatedImage {
 export interface Problem {
   /** The file the problem is about (absolute path). */
   file: string;
-  /** Stable code, e.g. `BAD_PNG`, `MASK_WITHOUT_IMAGE`, `SIZE_MISMATCH`. */
+  /** Stable code, e.g. `BAD_IMAGE`, `MASK_WITHOUT_IMAGE`, `SIZE_MISMATCH`. */
   code: string;
   /** What is wrong and what to do about it. */
   message: string;

@@ -116,7 +116,7 @@ export function assertResultsMatchImages(gt: EvalGroundTruth, results: readonly 
   const unknown = results.find((r) => !ids.has(r.image_id));
   if (unknown) {
     throw new BusToolsError(
-      'RESULTS_NOT_IN_GT',
+      'BAD_PREDICTIONS',
       `${file ?? 'results'}: a detection names image_id ${unknown.image_id}${unknown.file_name ? ` (${unknown.file_name})` : ''}, which the ground truth does not list. Evaluate predictions made on the same images as the ground truth.`,
       file === undefined ? {} : { file },
     );

@@ -50,7 +50,7 @@ export function toCoco(images: readonly AnnotatedImage[], categories: readonly C
     out.images.push({ id: imageId, file_name: img.fileName, width: img.width, height: img.height });
     for (const b of img.boxes) {
       const categoryId = b.classId ?? byName.get(b.label ?? img.label ?? '');
-      if (categoryId === undefined) throw new BusToolsError('UNKNOWN_CATEGORY', `${img.fileName}: box label "${b.label}" is not one of the categories (${categories.map((c) => c.name).join(', ')})`);
+      if (categoryId === undefined) throw new BusToolsError('UNKNOWN_CLASS', `${img.fileName}: box label "${b.label}" is not one of the categories (${categories.map((c) => c.name).join(', ')})`);
       out.annotations.push({
         id: out.annotations.length + 1,
         image_id: imageId,

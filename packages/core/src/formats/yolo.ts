@@ -20,7 +20,7 @@ export function toYolo(img: AnnotatedImage, categories: readonly Category[]): st
   return img.boxes
     .map((b) => {
       const k = index.get(b.label ?? img.label ?? '') ?? (b.classId !== undefined ? categories.findIndex((c) => c.id === b.classId) : -1);
-      if (k === undefined || k < 0) throw new BusToolsError('UNKNOWN_CATEGORY', `${img.fileName}: box label "${b.label}" is not in the class list`);
+      if (k === undefined || k < 0) throw new BusToolsError('UNKNOWN_CLASS', `${img.fileName}: box label "${b.label}" is not in the class list`);
       return [k, ...xyxyToCxcywhNormalized(b.xyxy, img.width, img.height).map(fmt)].join(' ');
     })
     .map((l) => `${l}\n`)

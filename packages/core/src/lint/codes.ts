@@ -31,8 +31,7 @@ export interface LintCodeInfo {
 export const LINT_CODES: Record<string, LintCodeInfo> = {
   MASK_WITHOUT_IMAGE: { area: 'structure', severity: 'error', meaning: 'a mask file whose image is missing; it is skipped' },
   IMAGE_WITHOUT_MASK: { area: 'structure', severity: 'error', meaning: 'a benign/malignant image without a mask; it is skipped' },
-  BAD_IMAGE: { area: 'structure', severity: 'error', meaning: 'an image that cannot be decoded (empty, truncated, not an image)' },
-  BAD_PNG: { area: 'structure', severity: 'error', meaning: 'a mask PNG that cannot be decoded' },
+  BAD_IMAGE: { area: 'structure', severity: 'error', meaning: 'an image or mask that cannot be decoded (empty, truncated, damaged)' },
   UNREADABLE: { area: 'structure', severity: 'error', meaning: 'a file that cannot be read (permissions, I/O)' },
   UNSUPPORTED_MASK: { area: 'structure', severity: 'error', meaning: 'a mask that is not a PNG (lossy formats blur the lesion edge)' },
   SIZE_MISMATCH: { area: 'structure', severity: 'error', meaning: 'a mask whose size differs from its image: its boxes would be misplaced' },

@@ -30,7 +30,7 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
  * @example
  *   maskValueStats(readFileSync('benign (4)_mask_1.png')).values;
  *   // [{ value: '0,0,0', pixels: 250000, zero: true }, { value: '255,255,255', pixels: 2100, zero: false }]
- * @throws BusToolsError `BAD_PNG` for a file the mask decoder rejects too.
+ * @throws BusToolsError `BAD_IMAGE` for a file the mask decoder rejects too.
  */
 export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): MaskValueStats {
   const { header, data } = decodePngRows(buf, file);

@@ -33,12 +33,12 @@ export function isPng(buf: Uint8Array): boolean {
 }
 
 function fail(message: string, file?: string, cause?: unknown): never {
-  throw new BusToolsError('BAD_PNG', file ? `${file}: ${message}` : message, { file, cause });
+  throw new BusToolsError('BAD_IMAGE', file ? `${file}: ${message}` : message, { file, cause });
 }
 
 /**
  * Reads the IHDR chunk. Needs only the first 33 bytes of the file.
- * Throws `BusToolsError` with code `BAD_PNG` for anything that is not a valid PNG header.
+ * Throws `BusToolsError` with code `BAD_IMAGE` for anything that is not a valid PNG header.
  */
 export function readPngHeader(buf: Uint8Array, file?: string): PngHeader {
   if (buf.length === 0) fail('the file is empty (0 bytes); re-download or re-export it', file);
@@ -372,7 +372,7 @@ const ADAM7 = [
  * @example
  *   const runs = decodeMaskPng(readFileSync('benign (1)_mask.png'));
  *   runs.width; // 562
- * @throws BusToolsError `BAD_PNG` naming `file` for empty, truncated, corrupt or non-PNG input.
+ * @throws BusToolsError `BAD_IMAGE` naming `file` for empty, truncated, corrupt or non-PNG input.
  */
 export function decodeMaskPng(buf: Buffer, file?: string): MaskRuns {
   const chunks = readChunks(buf, file);
@@ -471,7 +471,7 @@ export interface PngPixels {
  *
  * Returns undefined for what it leaves to a full image library: Adam7 interlacing, and files with an
  * ICC profile, cICP or EXIF chunk (colour management, orientation).
- * @throws BusToolsError `BAD_PNG` naming `file` for empty, truncated, corrupt or non-PNG input.
+ * @throws BusToolsError `BAD_IMAGE` naming `file` for empty, truncated, corrupt or non-PNG input.
  */
 export function decodePngPixels(buf: Buffer, file?: string): PngPixels | undefined {
   const chunks = readChunks(buf, file);

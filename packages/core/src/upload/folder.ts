@@ -39,7 +39,7 @@ export function assertUniqueUploadNames(images: readonly AnnotatedImage[]): void
   }
   if (clashes.length) {
     throw new BusToolsError(
-      'UPLOAD_NAME_COLLISION',
+      'NAME_COLLISION',
       `${clashes.length} upload name(s) used by two images; Datature matches annotations by file name, so rename one of each pair:\n  ${clashes.join('\n  ')}`,
     );
   }
@@ -92,7 +92,7 @@ export async function writeUploadFolder(
     mkdirSync(join(tmp, 'images'));
     let done = 0;
     for (const img of images) {
-      if (!img.path) throw new BusToolsError('NO_IMAGE_PATH', `${img.fileName}: no image file to copy`);
+      if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
       const target = join(tmp, 'images', img.fileName);
       try {
         if (options.link) {

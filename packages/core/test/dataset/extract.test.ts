@@ -197,13 +197,13 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
     expect(stats.skipped).toBe(5);
     const byCode = problems.map((p) => [p.code, p.file.slice(root.length + 1), p.severity]);
     expect(byCode).toEqual([
-      ['BAD_PNG', 'benign/benign (2)_mask.png', 'error'],
-      ['BAD_PNG', 'benign/benign (3)_mask.png', 'error'],
-      ['BAD_PNG', 'benign/benign (4)_mask.png', 'error'],
+      ['BAD_IMAGE', 'benign/benign (2)_mask.png', 'error'],
+      ['BAD_IMAGE', 'benign/benign (3)_mask.png', 'error'],
+      ['BAD_IMAGE', 'benign/benign (4)_mask.png', 'error'],
       ['SIZE_MISMATCH', 'benign/benign (5)_mask.png', 'error'],
       ['MASK_WITHOUT_IMAGE', 'benign/benign (6)_mask.png', 'error'],
       ['IMAGE_WITHOUT_MASK', 'benign/benign (7).png', 'error'],
-      ['BAD_PNG', 'malignant/malignant (2).png', 'error'],
+      ['BAD_IMAGE', 'malignant/malignant (2).png', 'error'],
     ]);
     expect(problems[0].message).toMatch(/benign \(2\)_mask\.png: the file is empty \(0 bytes\).*image "benign \(2\)\.png" skipped/);
     expect(problems[3].message).toMatch(/mask is 10×10 but its image is 300×230/);

@@ -160,13 +160,13 @@ async function create(ort: Ort, file: string, providers: string[], options: Open
  * @example
  *   const s = await openOnnxSession('fixtures/models/retinanet-tfod.onnx', { device: 'auto' });
  *   s.deviceNote; // 'cpu (CUDA provider libraries not installed: see docs/gpu.md)'
- * @throws BusToolsError `MODEL_NOT_FOUND`, `NOT_ONNX` (the file is not a model onnxruntime can load),
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `BAD_MODEL` (the file is not a model onnxruntime can load),
  *   `CUDA_UNAVAILABLE` (`device: 'cuda'` only), `INVALID_PARAMETER` (unknown device).
  */
 export async function openOnnxSession(file: string, options: OpenSessionOptions = {}): Promise<OnnxSession> {
   const device = assertOneOf('--device', options.device ?? 'auto', DEVICES);
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new BusToolsError('MODEL_NOT_FOUND', `--model ${file}: no such file. Pass the .onnx file of an exported detector.`, { file });
+    throw new BusToolsError('INPUT_NOT_FOUND', `--model ${file}: no such file. Pass the .onnx file of an exported detector.`, { file });
   }
   // onnxruntime is loaded here only to try CUDA or to run on this thread: worker sessions load their own.
   const plan = options.sessions === 'auto' ? cpuPlan(undefined, options.threads) : { sessions: options.sessions ?? 1, threads: options.threads };
@@ -256,7 +256,7 @@ export async function openOnnxSession(file: string, options: OpenSessionOptions 
 function notOnnx(file: string, cause: unknown): BusToolsError {
   const why = describeError(cause).split('\n')[0];
   return new BusToolsError(
-    'NOT_ONNX',
+    'BAD_MODEL',
     `--model ${file}: not an ONNX model onnxruntime can load (${why}). Pass the .onnx file of an exported detector (a TensorFlow SavedModel or .pt must be converted to ONNX first: docs/predict.md).`,
     { file, cause },
   );

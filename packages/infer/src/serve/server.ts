@@ -124,14 +124,18 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
-/** An answer the client gets as `{ statusCode, code, error, message }`. */
-export class HttpError extends BusToolsError {
+/**
+ * An answer the client gets as `{ statusCode, code, error, message }`. Its codes are the HTTP API's
+ * (docs/serve.md), not `ErrorCode`s: they describe a request, not a file on disk.
+ */
+export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    code: string,
+    readonly code: string,
     message: string,
   ) {
-    super(code, message);
+    super(message);
+    this.name = 'HttpError';
   }
 }
 
@@ -464,7 +468,7 @@ function sniffOrReject(bytes: Buffer) {
   try {
     return sniffImage(bytes);
   } catch (err) {
-    if (err instanceof BusToolsError && err.code === 'NOT_AN_IMAGE') throw new HttpError(415, 'NOT_AN_IMAGE', err.message);
+    if (err instanceof BusToolsError && err.code === 'UNSUPPORTED_FORMAT') throw new HttpError(415, 'NOT_AN_IMAGE', err.message);
     throw new HttpError(400, 'CORRUPT_IMAGE', `${describeError(err)}; the file may be truncated or damaged`);
   }
 }

@@ -58,11 +58,11 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
 /**
  * The format and declared size of an uploaded image.
  * @example sniffImage(pngBytes) // → { format: 'png', width: 500, height: 400 }
- * @throws BusToolsError `NOT_AN_IMAGE` unless the bytes are a PNG or JPEG; `BAD_IMAGE` when the
+ * @throws BusToolsError `UNSUPPORTED_FORMAT` unless the bytes are a PNG or JPEG; `BAD_IMAGE` when the
  *   header is broken.
  */
 export function sniffImage(bytes: Uint8Array): SniffedImage {
-  if (bytes.length === 0) throw new BusToolsError('NOT_AN_IMAGE', 'the upload is empty (0 bytes); send a PNG or JPEG image');
+  if (bytes.length === 0) throw new BusToolsError('UNSUPPORTED_FORMAT', 'the upload is empty (0 bytes); send a PNG or JPEG image');
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
     try {
       const h = readPngHeader(bytes);
@@ -72,5 +72,5 @@ export function sniffImage(bytes: Uint8Array): SniffedImage {
     }
   }
   if (isJpeg(bytes)) return { format: 'jpeg', ...readJpegSize(bytes) };
-  throw new BusToolsError('NOT_AN_IMAGE', 'the upload is not a PNG or JPEG image (judged from its first bytes, not its name or content type)');
+  throw new BusToolsError('UNSUPPORTED_FORMAT', 'the upload is not a PNG or JPEG image (judged from its first bytes, not its name or content type)');
 }
