@@ -94,7 +94,7 @@ for (const model of models) {
   function cli(extra) {
     const out = join(tmp, `out-${Math.random().toString(36).slice(2)}`);
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'predict', '-i', input, '-o', out, '-m', model, '-t', threshold, '--device', 'cpu', '--summary-json', ...extra], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'predict', '-i', input, '-o', out, '-m', model, '-t', threshold, '--device', 'cpu', '--json', ...extra], { encoding: 'utf8' });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`predict failed (${r.status}): ${r.stderr}`);
     const s = JSON.parse(r.stdout);

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { Argv, CommandModule } from 'yargs';
 import { processIo, ExitCode, type Io } from './io.js';
 import { describeFailure, exitCodeFor } from './exit.js';
+import { BusToolsError } from '@bus-tools/core/errors';
 import { commands } from './commands/index.js';
 
 const EPILOG = 'Exit codes: 0 ok · 1 failed (lint: findings at or above --fail-on) · 2 bad usage · 3 done, some inputs skipped (each named).\nGuides for each task are in docs/.';
@@ -25,6 +26,13 @@ class UsageError extends Error {}
  * positional is missing; name it instead, with the command's usage (`argv` is what is being parsed).
  */
 function explainUsageError(msg: string, argv: readonly string[]): string {
+  const names = commands.map((c) => (Array.isArray(c.command) ? c.command[0] : c.command).split(' ')[0]);
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && !names.includes(first)) {
+    // yargs says "Unknown argument: foo" (or only "Did you mean …?") for a command that does not exist.
+    const guess = /^Did you mean (\S+)\?/.exec(msg)?.[1];
+    return `Unknown command "${first}"${guess ? `; did you mean ${guess}?` : '.'} The commands are: ${names.join(', ')}.`;
+  }
   if (!/^Not enough non-option arguments/.test(msg)) return msg;
   const usage = commands.map((c) => (Array.isArray(c.command) ? c.command[0] : c.command)).find((u) => u.split(' ')[0] === argv[0]);
   const missing = usage?.match(/<[^>]+>/g);
@@ -46,13 +54,17 @@ export function createCli(io: Io = processIo(), argv: readonly string[] = []): A
     .version(version)
     .exitProcess(false)
     .fail((msg, err) => {
-      // Only parsing and validation failures arrive here; errors thrown by handlers reject parseAsync.
-      io.stderr(`bus-tools: ${explainUsageError(msg ?? err?.message ?? 'usage error', argv)}\nRun with --help to see the options.\n`);
+      // Only parsing and validation failures arrive here (a bad option value from `coerce`, a missing
+      // argument, a failed `.check`); errors thrown by handlers reject parseAsync.
+      const usage = err instanceof BusToolsError ? err : new BusToolsError('INVALID_PARAMETER', explainUsageError(msg ?? err?.message ?? 'usage error', argv));
+      io.stderr(describeFailure(usage));
       io.exitCode = ExitCode.usage;
       throw new UsageError(msg ?? err?.message ?? 'usage error');
     });
   for (const c of commands) {
-    const mod: CommandModule = { command: c.command, describe: c.describe, builder: c.builder, handler: (argv) => c.handler(argv, io) };
+    // `--version` belongs to bus-tools itself; in a command's --help it would be listed first, above
+    // the command's own options.
+    const mod: CommandModule = { command: c.command, describe: c.describe, builder: (y: Argv) => c.builder(y.version(false)), handler: (argv) => c.handler(argv, io) };
     cli = cli.command(mod);
   }
   return cli;

@@ -4,7 +4,7 @@
  * a `BusToolsError` whose code is a `usage` code (docs/reliability.md) exits 2, any other exits 1,
  * and anything else thrown is a bug in bus-tools: exit 1 with a line asking for a report.
  */
-import { BusToolsError } from '@bus-tools/core';
+import { BusToolsError } from '@bus-tools/core/errors';
 import { ExitCode } from './io.js';
 
 export function exitCodeFor(err: unknown): number {

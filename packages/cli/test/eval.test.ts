@@ -140,13 +140,13 @@ describe('bus-tools eval: bad input is named', () => {
     expect(t.stderr).toBe(`bus-tools: ${txt}: --gt expects a dataset folder, a COCO .json or a Datature .csv, not a .txt [INVALID_PARAMETER]\nRun with --help to see the options.\n`);
     const missing = join(tmp, 'nope.json');
     const m = await runCli('eval', '--gt', missing, '--pred', pred);
-    expect(m.stderr).toBe(`bus-tools: ${missing}: not found; --gt takes a dataset folder, a COCO .json or a Datature .csv\n`);
+    expect([m.code, m.stderr]).toEqual([2, `bus-tools: ${missing}: not found; --gt takes a dataset folder, a COCO .json or a Datature .csv [INPUT_NOT_FOUND]\nRun with --help to see the options.\n`]);
   });
 
   test.each([
     { args: ['ds', '--pred', 'p.json'], msg: 'The dataset argument is for predicting now; to evaluate a predictions file write --gt ds' },
     { args: ['--pred', 'p.json'], msg: 'Missing ground truth: give --gt <dataset folder | coco.json | datature.csv>' },
-    { args: ['--gt', 'x.json', '--pred', 'p.json', '--iou', '0'], msg: 'Expected a number above 0 and at most 1 for --iou but received 0' },
+    { args: ['--gt', 'x.json', '--pred', 'p.json', '--iou', '0'], msg: 'Expected number above 0 and at most 1 for --iou but received 0 [INVALID_PARAMETER]' },
     { args: ['--gt', 'x.json', '--pred', 'p.json', '--model', 'm.onnx'], msg: 'Give either --pred (a predictions file) or --model (predict now), not both' },
   ])('usage: $msg', async ({ args, msg }) => {
     const r = await runCli('eval', ...args);

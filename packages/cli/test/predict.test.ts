@@ -20,8 +20,10 @@ describe('bus-tools predict', () => {
       '--threshold', '0.5', '--width', '320', '--height', '320', '--device', 'cpu', '--json', join(tmp, 'd.json'), '--csv', join(tmp, 'd.csv'));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; .*retinanet-datature\\.onnx, datature layout 320x320 on cpu \\(requested\\)(, [2-4] sessions × \\d+ threads?)?; [\\d.]+ images/s\\n$`));
+    // The note: predict.py's `--json <file>` is the old spelling of --detections-json.
+    expect(r.stderr.split('\n')).toHaveLength(3);
+    expect(r.stderr.split('\n')[0]).toMatch(/^note: --json .*d\.json names the detections file in the old spelling; write --detections-json/);
+    expect(r.stderr.split('\n')[1]).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; .*retinanet-datature\\.onnx, datature layout 320x320 on cpu \\(requested\\)(, [2-4] sessions × \\d+ threads?)?; [\\d.]+ images/s$`));
     expect(JSON.parse(readFileSync(join(tmp, 'd.json'), 'utf8'))).toEqual(expect.any(Array));
     expect(readFileSync(join(tmp, 'd.csv'), 'utf8').split('\n')[0]).toBe('filename,xmin,ymin,width,height,label,score');
   });
@@ -83,7 +85,7 @@ describe('bus-tools predict', () => {
     [['--sessions', '0'], 2, 'bus-tools: Expected integer between 1 and 64 for --sessions but received 0 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
     [['--threshold', '2'], 2, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
     [['--device', 'gpu'], 2, /Invalid values:\n {2}Argument: device, Given: "gpu", Choices: "auto", "cuda", "cpu"/],
-    [['--layout', 'yolo'], 2, /Argument: layout, Given: "yolo", Choices: "tfod", "datature", "torchvision"/],
+    [['--model-layout', 'yolo'], 2, /Argument: model-layout, Given: "yolo", Choices: "tfod", "datature", "torchvision"/],
   ])('bad flag %j', async (extra, code, message) => {
     const r = await runCli('predict', '-i', SAMPLE_BUSI, '-o', join(tmp, 'out'), '-m', MODEL, ...extra);
     expect(r.code).toBe(code);

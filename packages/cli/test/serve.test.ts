@@ -64,7 +64,7 @@ describe('bus-tools serve', () => {
   test.each([
     [['--threshold', '2'], 2, 'bus-tools: Expected number between 0 and 1 for --threshold but received 2 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
     [['--port', '-1'], 2, 'bus-tools: Expected integer between 0 and 65535 for --port but received -1 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
-    [['--max-upload-mb', '0'], 2, 'bus-tools: Expected number between 0.01 and 1024 for --max-upload-mb but received 0\nRun with --help to see the options.\n'],
+    [['--max-upload-mb', '0'], 2, 'bus-tools: Expected number between 0.01 and 1024 for --max-upload-mb but received 0 [INVALID_PARAMETER]\nRun with --help to see the options.\n'],
     [['--model', 'nope.onnx'], 2, 'bus-tools: --model nope.onnx: no such file. Pass the .onnx file of an exported detector. [INPUT_NOT_FOUND]\nRun with --help to see the options.\n'],
   ])('bad options %j: exit %d, one clear line, no server', async (args, code, stderr) => {
     const r = await runCli('serve', ...(args.includes('--model') ? [] : ['-m', MODEL]), ...args);
@@ -74,7 +74,7 @@ describe('bus-tools serve', () => {
   test('--help lists the limits with their defaults', async () => {
     const r = await runCli('serve', '--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/--max-upload-mb +largest upload, in MiB \(larger: 413\) +\[number\] \[default: 20\]/);
+    expect(r.stdout).toMatch(/--max-upload-mb +largest upload, in MiB \(larger: 413\) \[number between 0\.01 and 1024\]\s+\[default: 20\]/);
     expect(r.stdout).toMatch(/--queue .*\n.* \[default: 8\]/);
     expect(r.stdout).toContain('[default: "127.0.0.1"]');
   });

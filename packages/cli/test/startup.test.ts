@@ -18,9 +18,16 @@ function runtimeImports(file: string): string[] {
 
 const definitions = readdirSync(COMMANDS).filter((f) => f.endsWith('.ts') && !f.endsWith('-run.ts'));
 
-test.each(definitions)('%s loads no implementation: option names come from @bus-tools/core/constants', (file) => {
-  const heavy = runtimeImports(file).filter((m) => (m.startsWith('@bus-tools/') && m !== '@bus-tools/core/constants') || m.endsWith('-run.js'));
+/** The light core modules that command definitions may load: names, defaults and option checks. */
+const LIGHT = ['@bus-tools/core/constants', '@bus-tools/core/options', '@bus-tools/core/errors'];
+
+test.each(definitions)('%s loads no implementation: option names and checks come from core/constants and core/options', (file) => {
+  const heavy = runtimeImports(file).filter((m) => (m.startsWith('@bus-tools/') && !LIGHT.includes(m)) || m.endsWith('-run.js'));
   expect(heavy).toEqual([]);
+});
+
+test.each(['../cli.ts', '../exit.ts'])('%s loads only the light core modules', (file) => {
+  expect(runtimeImports(file).filter((m) => m.startsWith('@bus-tools/') && !LIGHT.includes(m))).toEqual([]);
 });
 
 test.each(['masks2csv-run.ts', 'extract-run.ts'])('%s imports core modules by subpath, not the whole index', (file) => {

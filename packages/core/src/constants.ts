@@ -48,3 +48,17 @@ export const SERVE_DEFAULTS = {
   /** A request, its upload included, must finish within this. */
   requestTimeoutMs: 60_000,
 } as const;
+
+/** Where a detector runs: CUDA when its provider loads else the CPU, CUDA or fail, or the CPU. */
+export const DEVICES = ['auto', 'cuda', 'cpu'] as const;
+export type Device = (typeof DEVICES)[number];
+
+/**
+ * The exported-detector layouts bus-tools reads (`--model-layout`): TF Object Detection API (and
+ * tf2onnx), Datature's ONNX export, torchvision's RetinaNet.
+ */
+export const MODEL_LAYOUTS = ['tfod', 'datature', 'torchvision'] as const;
+export type ModelLayout = (typeof MODEL_LAYOUTS)[number];
+
+/** Default Hamming distance (of 64 bits) at which lint compares two images as possible near-copies. */
+export const DEFAULT_MAX_HASH_DISTANCE = 16;

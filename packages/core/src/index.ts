@@ -1,5 +1,6 @@
 export * from './constants.js';
 export * from './errors.js';
+export * from './options.js';
 export * from './box.js';
 export * from './png/decode.js';
 export * from './mask/runs.js';

@@ -8,11 +8,11 @@
  * | `datature`    | float32 `[1,H,W,3]`, values 0–255       | one `[1,N,C]`: ymin,xmin,ymax,xmax, score, class, …, valid | ours |
  * | `torchvision` | float32 `[3,H,W]` (or `[1,3,H,W]`), 0–1 | `boxes [n,4]` xyxy input pixels, `scores`, `labels` | in graph |
  */
-import { BusToolsError } from '@bus-tools/core';
+import { BusToolsError, MODEL_LAYOUTS, type ModelLayout as ModelLayoutName } from '@bus-tools/core';
 import { describeSignature, type ModelSignature, type TensorInfo } from './tensor.js';
 
-export const LAYOUTS = ['tfod', 'datature', 'torchvision'] as const;
-export type LayoutName = (typeof LAYOUTS)[number];
+export const LAYOUTS = MODEL_LAYOUTS;
+export type LayoutName = ModelLayoutName;
 
 /**
  * How pixels become the input tensor:
@@ -114,7 +114,7 @@ function tryTorchvision(sig: ModelSignature, forced: boolean): ModelLayout | und
  *   resolveLayout({ inputs: [{ name: 'input_tensor', type: 'uint8', shape: [1, 640, 640, 3] }],
  *                   outputs: [detection_boxes, detection_scores, detection_classes, num_detections] })
  *   // → { name: 'tfod', input: { name: 'input_tensor', encoding: 'uint8-nhwc', width: 640, height: 640, … }, … }
- * @throws BusToolsError `BAD_MODEL` listing the model's inputs and outputs and the `--layout` choices.
+ * @throws BusToolsError `BAD_MODEL` listing the model's inputs and outputs and the `--model-layout` choices.
  */
 export function resolveLayout(sig: ModelSignature, override?: LayoutName, file = 'the model'): ModelLayout {
   const tries: Record<LayoutName, () => ModelLayout | undefined> = {
@@ -124,11 +124,11 @@ export function resolveLayout(sig: ModelSignature, override?: LayoutName, file =
   };
   if (override !== undefined) {
     if (!(LAYOUTS as readonly string[]).includes(override)) {
-      throw new BusToolsError('INVALID_PARAMETER', `Expected one of ${LAYOUTS.join(', ')} for --layout but received ${JSON.stringify(override)}`);
+      throw new BusToolsError('INVALID_PARAMETER', `Expected one of ${LAYOUTS.join(', ')} for --model-layout but received ${JSON.stringify(override)}`);
     }
     const layout = tries[override]();
     if (layout) return layout;
-    throw new BusToolsError('BAD_MODEL', `${file} does not look like a ${override} export (${LAYOUT_HINT[override]}). The model has ${describeSignature(sig)}. Try another --layout (${LAYOUTS.join(', ')}) or leave it out to detect it.`, { file });
+    throw new BusToolsError('BAD_MODEL', `${file} does not look like a ${override} export (${LAYOUT_HINT[override]}). The model has ${describeSignature(sig)}. Try another --model-layout (${LAYOUTS.join(', ')}) or leave it out to detect it.`, { file });
   }
   for (const name of LAYOUTS) {
     const layout = tries[name]();
@@ -136,7 +136,7 @@ export function resolveLayout(sig: ModelSignature, override?: LayoutName, file =
   }
   throw new BusToolsError(
     'BAD_MODEL',
-    `${file}: unknown detection model layout. The model has ${describeSignature(sig)}. bus-tools understands --layout ${LAYOUTS.map((l) => `${l} (${LAYOUT_HINT[l]})`).join('; ')}.`,
+    `${file}: unknown detection model layout. The model has ${describeSignature(sig)}. bus-tools understands --model-layout ${LAYOUTS.map((l) => `${l} (${LAYOUT_HINT[l]})`).join('; ')}.`,
     { file },
   );
 }

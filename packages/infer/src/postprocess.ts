@@ -29,7 +29,7 @@ function trim(c: Candidates, n: number): Candidates {
 
 function need(outputs: Record<string, TensorData>, name: string | undefined, role: string): TensorData {
   const t = name === undefined ? undefined : outputs[name];
-  if (!t) throw new BusToolsError('BAD_MODEL', `The model returned no ${role} output (${name ?? 'unnamed'}); check --layout.`);
+  if (!t) throw new BusToolsError('BAD_MODEL', `The model returned no ${role} output (${name ?? 'unnamed'}); check --model-layout.`);
   return t;
 }
 

@@ -68,7 +68,7 @@ describe('resolveLayout', () => {
   test('an unknown layout lists the inputs, the outputs and the --layout choices', () => {
     expect(() => resolveLayout(CLASSIFIER, undefined, 'cls.onnx')).toThrow(
       'cls.onnx: unknown detection model layout. The model has inputs: pixel_values float32 [1,3,224,224]; outputs: logits float32 [1,1000]. ' +
-        'bus-tools understands --layout tfod (TF Object Detection API / tf2onnx: uint8 [1,H,W,3] input, detection_boxes/scores/classes outputs); ' +
+        'bus-tools understands --model-layout tfod (TF Object Detection API / tf2onnx: uint8 [1,H,W,3] input, detection_boxes/scores/classes outputs); ' +
         'datature (Datature ONNX: float32 [1,H,W,3] 0-255 input, one [1,N,7+] output); torchvision (torchvision: float32 [3,H,W] 0-1 input, boxes/scores/labels outputs).',
     );
   });
@@ -80,6 +80,6 @@ describe('resolveLayout', () => {
   });
 
   test('an unknown --layout value is a parameter error', () => {
-    expect(() => resolveLayout(TFOD, 'yolo' as never)).toThrow('Expected one of tfod, datature, torchvision for --layout but received "yolo"');
+    expect(() => resolveLayout(TFOD, 'yolo' as never)).toThrow('Expected one of tfod, datature, torchvision for --model-layout but received "yolo"');
   });
 });

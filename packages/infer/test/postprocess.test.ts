@@ -53,7 +53,7 @@ describe('decoders: every layout ends in xyxy normalized to the model input', ()
     });
     const c = decodeOutputs(layout, { boxes: f32([1, 4], 20, 10, 200, 100), scores: f32([1], 0.5), labels: i64([1], 1) }, 200, 100);
     expect(plain(c).boxes).toEqual([0.1, 0.1, 1, 1].map(Math.fround));
-    expect(() => decodeOutputs(layout, { boxes: f32([0, 4]) }, 200, 100)).toThrow('The model returned no scores output (scores); check --layout.');
+    expect(() => decodeOutputs(layout, { boxes: f32([0, 4]) }, 200, 100)).toThrow('The model returned no scores output (scores); check --model-layout.');
   });
 });
 

@@ -1,6 +1,8 @@
 /** Options shared by every command that reads boxes from a BUSI-style dataset. */
 import type { Argv } from 'yargs';
 import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '@bus-tools/core/constants';
+import { NUMBER_SPECS } from '@bus-tools/core/options';
+import { numberOption } from './options.js';
 
 export interface DatasetArgs {
   dataset: string;
@@ -23,11 +25,13 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
       choices: BOX_MODES,
       default: 'component' as BoxMode,
     })
-    .option('min-area', {
-      describe: 'components with fewer pixels are specks: dropped and counted (BUSI specks are 1-8 px, lesions 569+). 0 keeps every component',
-      type: 'number',
-      default: DEFAULT_MIN_AREA,
-    })
+    .option(
+      'min-area',
+      numberOption('min-area', NUMBER_SPECS.minArea, {
+        describe: 'components with fewer pixels are specks: dropped and counted (BUSI specks are 1-8 px, lesions 569+). 0 keeps every component',
+        default: DEFAULT_MIN_AREA,
+      }),
+    )
     .option('classes', {
       describe: 'classes that get boxes, in category-id order (comma-separated)',
       type: 'string',
@@ -49,8 +53,6 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
       default: false,
     })
     .check((argv) => {
-      const m = argv['min-area'];
-      if (!Number.isInteger(m) || m < 0) throw new Error(`Expected integer of 0 or more for --min-area but received ${JSON.stringify(argv['min-area'])}`);
       if ((argv.classes as unknown as string[]).length === 0) throw new Error('Expected at least one class for --classes but received none');
       return true;
     }) as unknown as Argv<T & DatasetArgs>;

@@ -79,7 +79,7 @@ async function loadGroundTruth(args: EvalArgs, io: Io): Promise<LoadedGroundTrut
   try {
     st = statSync(source);
   } catch (cause) {
-    throw new BusToolsError('UNREADABLE', `${source}: not found; --gt takes a dataset folder, a COCO .json or a Datature .csv`, { file: source, cause });
+    throw new BusToolsError('INPUT_NOT_FOUND', `${source}: not found; --gt takes a dataset folder, a COCO .json or a Datature .csv`, { file: source, cause });
   }
   if (st.isDirectory()) {
     const dataset = await discoverDataset(source);
@@ -151,7 +151,7 @@ function loadPredictionFile(file: string): PredictionRow[] {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') return parsePredictionsJson(readJson(file, '--pred'), file);
   if (ext === '.csv') return parsePredictionsCsv(readText(file, '--pred'), file);
-  if (!existsSync(file)) throw new BusToolsError('UNREADABLE', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
+  if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
   throw new BusToolsError('BAD_PREDICTIONS', `${file}: --pred expects a .json (COCO results) or .csv (filename,xmin,ymin,width,height,label,score) file`, { file });
 }
 

@@ -1,4 +1,7 @@
+import { BOX_MODES, DEFAULT_MIN_AREA, DEVICES, type BoxMode, type Device } from '@bus-tools/core/constants';
+import { NUMBER_SPECS } from '@bus-tools/core/options';
 import type { BusCommand } from './index.js';
+import { numberOption, withExamples } from './options.js';
 
 export interface EvalArgs {
   dataset?: string;
@@ -11,24 +14,18 @@ export interface EvalArgs {
   force: boolean;
   iou: number;
   threshold: number;
-  boxes: 'component' | 'mask' | 'image';
+  boxes: BoxMode;
   'min-area': number;
   label?: string;
-  device: 'auto' | 'cuda' | 'cpu';
+  device: Device;
   'model-threshold': number;
 }
-
-const fraction = (name: string, v: unknown, { open = false } = {}) => {
-  if (typeof v !== 'number' || Number.isNaN(v) || v > 1 || (open ? v <= 0 : v < 0)) {
-    throw new Error(`Expected a number ${open ? 'above 0 and at most 1' : 'between 0 and 1'} for --${name} but received ${JSON.stringify(v)}`);
-  }
-};
 
 export const evalCommand: BusCommand<EvalArgs> = {
   command: 'eval [dataset]',
   describe: 'Evaluate detections against ground truth: COCO AP exactly as pycocotools, confusion matrix, malignancy metrics, HTML report',
-  builder: (y) =>
-    y
+  builder: (y) => {
+    const built = y
       .positional('dataset', { describe: 'the dataset folder to predict on (with --model, or the bundled model) and evaluate against (same as --gt)', type: 'string' })
       .option('gt', { describe: 'ground truth: a dataset folder (boxes from masks), a COCO .json, or a Datature .csv (with --images)', type: 'string' })
       .option('pred', { describe: 'predictions: the COCO results .json or the .csv that `bus-tools predict` writes', type: 'string' })
@@ -37,30 +34,28 @@ export const evalCommand: BusCommand<EvalArgs> = {
       .option('json', { describe: 'print the metrics as JSON on stdout', type: 'boolean', default: false })
       .option('report', { describe: 'also write a self-contained HTML report here (charts, confusion matrix, image gallery)', type: 'string' })
       .option('force', { describe: 'replace an existing --report file', type: 'boolean', default: false })
-      .option('iou', { describe: 'IoU at which boxes match in the confusion matrix (COCO AP always uses .50:.95)', type: 'number', default: 0.5 })
-      .option('threshold', { alias: 't', describe: 'score from which a detection counts in the confusion matrix and flags an image as malignant', type: 'number', default: 0.5 })
-      .option('boxes', { describe: 'for a dataset-folder ground truth: component, mask or image boxes (as masks2csv)', choices: ['component', 'mask', 'image'] as const, default: 'component' as const })
-      .option('min-area', { describe: 'for a dataset-folder ground truth: components under this many pixels are specks', type: 'number', default: 50 })
+      .option('iou', numberOption('iou', NUMBER_SPECS.openFraction, { describe: 'IoU at which boxes match in the confusion matrix (COCO AP always uses .50:.95)', default: 0.5 }))
+      .option('threshold', numberOption('threshold', NUMBER_SPECS.openFraction, { alias: 't', describe: 'score from which a detection counts in the confusion matrix and flags an image as malignant', default: 0.5 }))
+      .option('boxes', { describe: 'for a dataset-folder ground truth: component, mask or image boxes (as masks2csv)', choices: BOX_MODES, default: 'component' as BoxMode })
+      .option('min-area', numberOption('min-area', NUMBER_SPECS.minArea, { describe: 'for a dataset-folder ground truth: components under this many pixels are specks', default: DEFAULT_MIN_AREA }))
       .option('label', { alias: 'l', describe: 'with --model: label map (.pbtxt or one name per line)', type: 'string' })
-      .option('device', { describe: 'with --model: auto, cuda or cpu', choices: ['auto', 'cuda', 'cpu'] as const, default: 'auto' as const })
-      .option('model-threshold', { describe: 'with --model: keep detections from this score (low, so AP sees the whole curve)', type: 'number', default: 0.05 })
+      .option('device', { describe: 'with --model: auto, cuda or cpu', choices: DEVICES, default: 'auto' as Device })
+      .option('model-threshold', numberOption('model-threshold', NUMBER_SPECS.scoreThreshold, { describe: 'with --model: keep detections from this score (low, so AP sees the whole curve)', default: 0.05 }))
       .check((argv) => {
-        fraction('iou', argv.iou, { open: true });
-        fraction('threshold', argv.threshold, { open: true });
-        fraction('model-threshold', argv['model-threshold']);
         if (argv.pred && argv.model) throw new Error('Give either --pred (a predictions file) or --model (predict now), not both');
         if (argv.gt && argv.dataset && argv.gt !== argv.dataset) throw new Error('Give the ground truth once: --gt or the dataset argument');
         if (!argv.gt && !argv.dataset) throw new Error('Missing ground truth: give --gt <dataset folder | coco.json | datature.csv>');
         if (argv.dataset && argv.pred) throw new Error(`The dataset argument is for predicting now; to evaluate a predictions file write --gt ${argv.dataset}`);
-        const m = argv['min-area'];
-        if (!Number.isInteger(m) || m < 0) throw new Error(`Expected integer of 0 or more for --min-area but received ${JSON.stringify(m)}`);
         return true;
-      })
-      .example('$0 eval --gt Dataset_BUSI_with_GT --pred out/detections.json', 'ground truth from the masks')
-      .example('$0 eval --gt annotations.json --pred detections.csv --json', 'COCO ground truth, metrics for scripts')
-      .example('$0 eval --gt busi.csv --images Dataset_BUSI_with_GT --pred detections.json --report report.html', 'with an HTML report')
-      .example('$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html', 'predict and evaluate in one go')
-      .example('$0 eval Dataset_BUSI_with_GT', 'the bundled BUSI model on a dataset'),
+      });
+    return withExamples(built, [
+      ['ground truth from the masks', '$0 eval --gt Dataset_BUSI_with_GT --pred out/detections.json'],
+      ['COCO ground truth, metrics for scripts', '$0 eval --gt annotations.json --pred detections.csv --json'],
+      ['a Datature CSV as ground truth, its sizes from the images; an HTML report', '$0 eval --gt busi.csv --images scans --pred pred.json --report r.html'],
+      ['predict and evaluate in one go', '$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html'],
+      ['the bundled BUSI model on a dataset', '$0 eval Dataset_BUSI_with_GT'],
+    ]);
+  },
   handler: async (args, io) => {
     const { run } = await import('./eval-run.js');
     await run(args, io);

@@ -1,4 +1,7 @@
+import { DEFAULT_MAX_HASH_DISTANCE, DEFAULT_MIN_AREA } from '@bus-tools/core/constants';
+import { NUMBER_SPECS } from '@bus-tools/core/options';
 import type { BusCommand } from './index.js';
+import { numberOption, withExamples } from './options.js';
 
 export interface LintArgs {
   dataset: string;
@@ -12,8 +15,8 @@ export interface LintArgs {
 export const lintCommand: BusCommand<LintArgs> = {
   command: 'lint <dataset>',
   describe: 'Check a dataset before upload or training: structure, masks, colour overlays, duplicates and label conflicts',
-  builder: (y) =>
-    y
+  builder: (y) => {
+    const built = y
       .positional('dataset', { describe: 'dataset folder (benign/, malignant/, normal/ with "name.png" + "name_mask.png")', type: 'string', demandOption: true })
       .option('json', { describe: 'print every finding, the duplicate groups and the counts as JSON on stdout', type: 'boolean', default: false })
       .option('fail-on', {
@@ -21,18 +24,15 @@ export const lintCommand: BusCommand<LintArgs> = {
         choices: ['error', 'warning', 'info', 'none'] as const,
         default: 'error' as const,
       })
-      .option('min-area', { describe: 'components with fewer pixels are specks', type: 'number', default: 50 })
-      .option('max-distance', { describe: 'largest pHash Hamming distance (of 64 bits) at which two images are compared as possible near-copies', type: 'number', default: 16 })
-      .option('concurrency', { describe: 'images decoded at once', type: 'number', default: 4 })
-      .check((argv) => {
-        for (const [name, v, min, max] of [['min-area', argv['min-area'], 0, 1e9], ['max-distance', argv['max-distance'], 0, 32], ['concurrency', argv.concurrency, 1, 64]] as const) {
-          if (!Number.isInteger(v) || v < min || v > max) throw new Error(`Expected integer between ${min} and ${max} for --${name} but received ${JSON.stringify(v)}`);
-        }
-        return true;
-      })
-      .example('$0 lint Dataset_BUSI_with_GT', 'summary: counts per code and the worst items')
-      .example('$0 lint Dataset_BUSI_with_GT --json > lint.json', 'every finding, for scripts')
-      .example('$0 lint Dataset_BUSI_with_GT --fail-on warning', 'a CI gate that fails on warnings too'),
+      .option('min-area', numberOption('min-area', NUMBER_SPECS.minArea, { describe: 'components with fewer pixels are specks', default: DEFAULT_MIN_AREA }))
+      .option('max-distance', numberOption('max-distance', NUMBER_SPECS.maxHashDistance, { describe: 'largest pHash Hamming distance (of 64 bits) at which two images are compared as possible near-copies', default: DEFAULT_MAX_HASH_DISTANCE }))
+      .option('concurrency', numberOption('concurrency', NUMBER_SPECS.concurrency, { describe: 'images decoded at once', default: 4 }));
+    return withExamples(built, [
+      ['summary: counts per code and the worst items', '$0 lint Dataset_BUSI_with_GT'],
+      ['every finding, for scripts', '$0 lint Dataset_BUSI_with_GT --json > lint.json'],
+      ['a CI gate that fails on warnings too', '$0 lint Dataset_BUSI_with_GT --fail-on warning'],
+    ]);
+  },
   handler: async (args, io) => {
     const { run } = await import('./lint-run.js');
     await run(args, io);

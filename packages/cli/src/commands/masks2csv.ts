@@ -1,4 +1,5 @@
 import type { BusCommand } from './index.js';
+import { withExamples } from './options.js';
 import { datasetOptions, type DatasetArgs } from './dataset-options.js';
 
 interface Masks2csvArgs extends DatasetArgs {
@@ -10,8 +11,8 @@ interface Masks2csvArgs extends DatasetArgs {
 export const masks2csv: BusCommand<Masks2csvArgs> = {
   command: 'masks2csv <dataset>',
   describe: 'Turn BUSI masks into a Datature bounding-box CSV',
-  builder: (y) =>
-    datasetOptions(y)
+  builder: (y) => {
+    const built = datasetOptions(y)
       .option('output', { alias: 'o', describe: 'write the CSV here (atomically) instead of stdout', type: 'string' })
       .option('layout', {
         describe: 'width-height: filename,xmin,ymin,width,height,label (Datature "CSV Width Height") · four-corner: filename,xmin,ymin,xmax,ymax,label ("CSV Four Corner")',
@@ -22,9 +23,12 @@ export const masks2csv: BusCommand<Masks2csvArgs> = {
       .check((argv) => {
         if (argv.json && !argv.output) throw new Error('--json prints the summary on stdout, where the CSV goes without -o: add -o out.csv');
         return true;
-      })
-      .example('$0 masks2csv Dataset_BUSI_with_GT -o busi.csv', 'one box per lesion, specks dropped')
-      .example('$0 masks2csv Dataset_BUSI_with_GT --boxes mask --min-area 0 > tutorial.csv', "the tutorial's union boxes, specks included"),
+      });
+    return withExamples(built, [
+      ['one box per lesion, specks dropped', '$0 masks2csv Dataset_BUSI_with_GT -o busi.csv'],
+      ["the tutorial's union boxes, specks included", '$0 masks2csv Dataset_BUSI_with_GT --boxes mask --min-area 0 -o u.csv'],
+    ]);
+  },
   handler: async (args, io) => {
     const { run } = await import('./masks2csv-run.js');
     await run(args, io);

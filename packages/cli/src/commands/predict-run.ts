@@ -8,7 +8,25 @@ const shortPath = (p: string) => {
   return r && !r.startsWith('..') ? r : p;
 };
 
+/**
+ * Reads predict's options, old spellings included: `--json <file>` (predict.py's name for the detections
+ * file) and `--summary-json` became `--detections-json <file>` and `--json` (a switch, as in every
+ * command); `--layout` became `--model-layout` (masks2csv's `--layout` is the CSV layout).
+ */
+export function predictOptions(args: PredictArgs, io: Io): { summaryJson: boolean; detectionsJson?: string; modelLayout?: PredictArgs['model-layout'] } {
+  const jsonFile = typeof args.json === 'string' && args.json !== '' ? args.json : undefined;
+  if (jsonFile) io.stderr(`note: --json ${jsonFile} names the detections file in the old spelling; write --detections-json ${jsonFile} (--json alone prints the summary as JSON)\n`);
+  if (args['summary-json']) io.stderr('note: --summary-json is now --json\n');
+  if (args.layout) io.stderr(`note: --layout ${args.layout} is now --model-layout ${args.layout}\n`);
+  return {
+    summaryJson: args.json === true || args['summary-json'],
+    detectionsJson: args['detections-json'] ?? jsonFile,
+    modelLayout: args['model-layout'] ?? args.layout,
+  };
+}
+
 export async function run(args: PredictArgs, io: Io): Promise<void> {
+  const opts = predictOptions(args, io);
   const warnings: string[] = [];
   let bar: ReturnType<typeof progress> | undefined;
   const report = await predictFolder({
@@ -20,15 +38,15 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
     width: args.width,
     height: args.height,
     device: args.device,
-    layout: args.layout,
-    json: args.json,
-    csv: args.csv,
+    layout: opts.modelLayout,
+    json: opts.detectionsJson,
+    csv: args['detections-csv'],
     allImages: args['all-images'],
     threads: args.threads,
     sessions: args.sessions,
     onWarning: (m) => {
       warnings.push(m);
-      if (!args['summary-json']) io.stderr(`warning: ${m}\n`);
+      if (!opts.summaryJson) io.stderr(`warning: ${m}\n`);
     },
     onProgress: (done, total) => {
       bar ??= progress(io, 'predict', total);
@@ -39,7 +57,7 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
 
   const skipped = report.problems.length;
   const ips = report.seconds > 0 ? report.predicted / report.seconds : 0;
-  if (args['summary-json']) {
+  if (opts.summaryJson) {
     const { images: _images, ...rest } = report;
     io.stdout(`${JSON.stringify({ command: 'predict', ...rest, imagesPerSecond: Number(ips.toFixed(2)), warnings }, null, 2)}\n`);
   } else {

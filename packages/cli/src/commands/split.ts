@@ -1,5 +1,7 @@
 import { CONFLICT_RULES, DATATURE_OPTIONS, EXPORT_FORMATS, type ConflictRule, type ExportFormat } from '@bus-tools/core/constants';
+import { NUMBER_SPECS } from '@bus-tools/core/options';
 import type { BusCommand } from './index.js';
+import { numberOption, withExamples } from './options.js';
 import { datasetOptions, type DatasetArgs } from './dataset-options.js';
 
 export interface SplitArgs extends DatasetArgs {
@@ -16,11 +18,11 @@ export interface SplitArgs extends DatasetArgs {
 export const splitCommand: BusCommand<SplitArgs> = {
   command: 'split <dataset>',
   describe: 'Split into train/val/test by class, keeping near-duplicates together; an upload folder per part and manifest.csv',
-  builder: (y) =>
-    datasetOptions(y)
-      .option('val', { describe: 'fraction of each class for validation', type: 'number', default: 0.2 })
-      .option('test', { describe: 'fraction of each class for test (0: no test part)', type: 'number', default: 0 })
-      .option('seed', { describe: 'seed of the shuffle: the same seed and data give the same split', type: 'number', default: 1 })
+  builder: (y) => {
+    const built = datasetOptions(y)
+      .option('val', numberOption('val', NUMBER_SPECS.splitFraction, { describe: 'fraction of each class for validation', default: 0.2 }))
+      .option('test', numberOption('test', NUMBER_SPECS.splitFraction, { describe: 'fraction of each class for test (0: no test part)', default: 0 }))
+      .option('seed', numberOption('seed', NUMBER_SPECS.seed, { describe: 'seed of the shuffle: the same seed and data give the same split', default: 1 }))
       .option('output', { alias: 'o', describe: 'folder to create: manifest.csv, train/, val/, test/', type: 'string', demandOption: true })
       .option('format', {
         alias: 'f',
@@ -36,15 +38,11 @@ export const splitCommand: BusCommand<SplitArgs> = {
       .option('force', { describe: 'replace an existing output folder', type: 'boolean', default: false })
       .option('link', { describe: 'hard-link the images instead of copying them (same filesystem)', type: 'boolean', default: false })
       .check((argv) => {
-        for (const name of ['val', 'test'] as const) {
-          const v = argv[name];
-          if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`Expected a fraction from 0 to below 1 for --${name} but received ${JSON.stringify(v)}`);
-        }
         if (argv.val + argv.test >= 1) throw new Error(`Expected --val + --test below 1 so train keeps images but received ${argv.val} + ${argv.test}`);
-        if (!Number.isInteger(argv.seed)) throw new Error(`Expected an integer for --seed but received ${JSON.stringify(argv.seed)}`);
         return true;
-      })
-      .example('$0 split Dataset_BUSI_with_GT --val 0.2 --test 0.1 --seed 7 -o busi-split', 'train/, val/, test/ upload folders and manifest.csv'),
+      });
+    return withExamples(built, [['train/, val/, test/ upload folders and manifest.csv', '$0 split Dataset_BUSI_with_GT --val 0.2 --test 0.1 --seed 7 -o parts']]);
+  },
   handler: async (args, io) => {
     const { run } = await import('./split-run.js');
     await run(args, io);

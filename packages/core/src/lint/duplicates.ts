@@ -13,14 +13,13 @@
  */
 import { createHash } from 'node:crypto';
 import { describeError, BusToolsError } from '../errors.js';
+import { DEFAULT_MAX_HASH_DISTANCE } from '../constants.js';
 import { readImageRgb } from '../image-raw.js';
 import type { DatasetImage } from '../dataset/discover.js';
 import { fingerprintPixels, hashFromHex, thumbnailSimilarity, type PixelFingerprint } from './fingerprint.js';
 import { pairsWithinRadius } from './hamming.js';
 import { mapLimit, UnionFind } from './union-find.js';
 
-/** Largest pHash Hamming distance (of 64 bits) at which two images are compared by NCC. */
-export const DEFAULT_MAX_HASH_DISTANCE = 16;
 /** Hash distance up to which `minSimilarity` applies; beyond it, `minSimilarityFar`. */
 export const NEAR_HASH_DISTANCE = 12;
 /** Smallest thumbnail NCC at which candidates within `NEAR_HASH_DISTANCE` are near-duplicates. */

@@ -9,15 +9,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '@bus-tools/core';
+import { BusToolsError, DEVICES, assertIntegerInRange, assertOneOf, describeError, type Device } from '@bus-tools/core';
 import type { ModelSignature, TensorData, TensorInfo } from '../tensor.js';
 import { cpuPlan, openSessionPool, RUNS_PER_SESSION } from './pool.js';
 
 type Ort = typeof import('onnxruntime-node');
 
-/** `auto` tries CUDA and falls back to the CPU; `cuda` fails when CUDA cannot be used. */
-export const DEVICES = ['auto', 'cuda', 'cpu'] as const;
-export type Device = (typeof DEVICES)[number];
+export { DEVICES, type Device };
 
 /** The CUDA provider libraries onnxruntime looks for next to its Node binding. */
 export const CUDA_PROVIDER_LIBS = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'] as const;
