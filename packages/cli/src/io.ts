@@ -50,6 +50,14 @@ export function progress(io: Io, label: string, total: number): { tick: (n?: num
   };
 }
 
+/**
+ * One line for a per-file problem, the same in every command: `error: <message> [CODE]` (`error`: the
+ * file was skipped; `warning`: it was used, look at it).
+ */
+export function problemLine(p: { severity: string; code: string; message: string }): string {
+  return `${p.severity}: ${p.message} [${p.code}]\n`;
+}
+
 /** Formats "3 masks" / "1 mask". */
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${n} ${n === 1 ? word : pluralWord}`;

@@ -27,7 +27,7 @@ import {
   type PredictionRow,
   type Problem,
 } from '@bus-tools/core';
-import { ExitCode, plural, progress, type Io } from '../io.js';
+import { ExitCode, plural, problemLine, progress, type Io } from '../io.js';
 import type { EvalArgs } from './eval.js';
 
 interface LoadedGroundTruth {
@@ -236,7 +236,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
   const loaded = await loadGroundTruth(args, io);
   const report = args.report ? resolve(args.report) : undefined;
   if (report) checkOutputPath(report, loaded.inputRoot, 'file', args.force, '--report');
-  for (const p of loaded.problems) if (!args.json) io.stderr(`${p.severity}: ${p.message}\n`);
+  for (const p of loaded.problems) if (!args.json) io.stderr(problemLine(p));
 
   let rows: PredictionRow[];
   let predSource: string;
@@ -245,7 +245,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
     const predicted = await predictWithModel(args, loaded, io);
     rows = predicted.rows;
     problems.push(...predicted.problems);
-    for (const p of predicted.problems) if (!args.json) io.stderr(`${p.severity}: ${p.message}\n`);
+    for (const p of predicted.problems) if (!args.json) io.stderr(problemLine(p));
     predSource = predicted.note;
   } else {
     predSource = resolve(args.pred!);

@@ -1,6 +1,6 @@
 /** The part of masks2csv and export that reads the dataset: discovery, extraction, problem report. */
 import { discoverDataset, extractBoxes, type ExtractResult, type Problem } from '@bus-tools/core/dataset';
-import { progress, type Io } from '../io.js';
+import { problemLine, progress, type Io } from '../io.js';
 import type { DatasetArgs } from './dataset-options.js';
 
 export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string): Promise<ExtractResult> {
@@ -24,7 +24,7 @@ export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string):
 /** Prints each problem on stderr (not with --json, where they are part of the JSON). */
 export function reportProblems(problems: readonly Problem[], io: Io, json: boolean): void {
   if (json) return;
-  for (const p of problems) io.stderr(`${p.severity}: ${p.message}\n`);
+  for (const p of problems) io.stderr(problemLine(p));
 }
 
 export function countErrors(problems: readonly Problem[]): number {

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { predictFolder } from '@bus-tools/infer';
-import { ExitCode, plural, progress, type Io } from '../io.js';
+import { ExitCode, plural, problemLine, progress, type Io } from '../io.js';
 import type { PredictArgs } from './predict.js';
 
 const shortPath = (p: string) => {
@@ -61,7 +61,7 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
     const { images: _images, ...rest } = report;
     io.stdout(`${JSON.stringify({ command: 'predict', ...rest, imagesPerSecond: Number(ips.toFixed(2)), warnings }, null, 2)}\n`);
   } else {
-    for (const p of report.problems) io.stderr(`${p.severity}: ${p.message}\n`);
+    for (const p of report.problems) io.stderr(problemLine(p));
     io.stderr(
       `predict: ${plural(report.predicted, 'image')} → ${plural(report.detections, 'detection')} on ${report.withDetections} (threshold ${report.threshold}); ` +
         `${plural(report.annotated, 'annotated image')} in ${shortPath(report.output)}; wrote ${shortPath(report.json)}, ${shortPath(report.csv)}` +
