@@ -80,7 +80,7 @@ describe('discoverDataset: the files it walks', () => {
       const cli = join(FIXTURES, '..', 'packages', 'cli', 'bin', 'bus-tools.js');
       const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
       expect(r.error).toBeUndefined(); // setpriv is in util-linux, on every Debian
-      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions.\n`);
+      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions. [UNREADABLE]\n`);
       expect(r.status).toBe(1);
     } finally {
       chmodSync(join(root, 'malignant'), 0o755);
