@@ -249,4 +249,18 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
       ['malignant (2).png', 'malignant', expected['malignant (2).png'].boxes[0].bbox],
     ]);
   });
+
+  test('classes: each named one must be in the dataset; by default at least one of benign and malignant', async () => {
+    copyImage('malignant/malignant (2).png', 'lesions/scan (2).png');
+    copyImage('malignant/malignant (2)_mask.png', 'lesions/scan (2)_mask.png');
+    const ds = await discoverDataset(root);
+    const noDefault = `${root} has none of the default classes benign, malignant; its classes are lesions (names are case-sensitive). Name the classes to box with --classes.`;
+    await expect(extractBoxes(ds)).rejects.toMatchObject({ code: 'UNKNOWN_CLASS', message: noDefault });
+    await expect(extractBoxes(ds, { classes: ['lesions', 'Lesions'] })).rejects.toThrow(
+      `--classes Lesions: no such class in ${root}; its classes are lesions (names are case-sensitive)`,
+    );
+    expect((await extractBoxes(ds, { classes: ['lesions'] })).stats.boxes).toBe(1);
+    // a fixed list (a model's classes) that the data may lack
+    expect((await extractBoxes(ds, { classes: ['benign', 'malignant'], requireClasses: false })).images).toEqual([]);
+  });
 });
