@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import { BusToolsError, describeError, walkFiles, type WalkedFile } from '@bus-tools/core';
+import { BusToolsError, describeError, naturalCompare, walkFiles, type WalkedFile } from '@bus-tools/core';
 
 // The pattern matcher is fast-glob's own (micromatch, resolved from fast-glob's folder so it is the
 // copy fast-glob depends on): patterns mean what they meant when fast-glob walked them. Loaded only
@@ -41,7 +41,10 @@ function splitPattern(pattern: string): { base: string; rest: string } {
   return { base: resolve(parts.slice(0, i).join('/') || (pattern.startsWith('/') ? '/' : '.')), rest: parts.slice(i).join('/') };
 }
 
-/** Walks `root` (at most `maxDepth` folder levels), keeping images that `keep` accepts; masks are counted, not kept. */
+/**
+ * Walks `root` (at most `maxDepth` folder levels), keeping images that `keep` accepts, in natural
+ * order of their relative paths; masks are counted, not kept.
+ */
 function collect(root: string, input: string, keep: (relPath: string) => boolean, maxDepth?: number): { files: string[]; masksSkipped: number } {
   let walked: WalkedFile[];
   try {
@@ -49,14 +52,15 @@ function collect(root: string, input: string, keep: (relPath: string) => boolean
   } catch (cause) {
     throw new BusToolsError('UNREADABLE', `--input ${input}: cannot be read (${describeError(cause)}). Check the folder's permissions.`, { file: root, cause });
   }
-  const files: string[] = [];
+  const kept: WalkedFile[] = [];
   let masksSkipped = 0;
   for (const f of walked) {
     if (!isImage(f.relPath) || !keep(f.relPath)) continue;
     if (MASK_FILE.test(f.relPath)) masksSkipped++;
-    else files.push(f.path);
+    else kept.push(f);
   }
-  return { files, masksSkipped };
+  kept.sort((a, b) => naturalCompare(a.relPath, b.relPath));
+  return { files: kept.map((f) => f.path), masksSkipped };
 }
 
 function listPattern(input: string): ImageList {

@@ -12,7 +12,7 @@
  * whole folders).
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { sep } from 'node:path';
+import { basename, dirname, sep } from 'node:path';
 import { naturalCompare } from '../natural.js';
 
 export interface WalkedFile {
@@ -42,8 +42,9 @@ interface Pending {
 }
 
 /**
- * Every file below `root` (see the module comment for links and hidden names), in natural order of
- * `relPath` (`benign (2).png` before `benign (10).png`).
+ * Every file below `root` (see the module comment for links and hidden names). The list is the same
+ * on every run, but in the order found (folder by folder in directory order, links after plain
+ * folders); sort it for display, e.g. with `naturalCompare` on `relPath`.
  *
  * @example
  *   walkFiles('Dataset_BUSI_with_GT').map((f) => f.relPath);
@@ -54,14 +55,11 @@ interface Pending {
 export function walkFiles(root: string, options: WalkOptions = {}): WalkedFile[] {
   const maxDepth = options.maxDepth ?? Infinity;
   const files: WalkedFile[] = [];
-  const seenFiles = new Set<string>();
-  const seenDirs = new Set<string>();
+  const seenDirs = new Set<string>(); // real paths of the folders walked: each of their visible files is listed
+  const linkedFiles = new Set<string>(); // real paths of the files listed through a link to the file itself
   const base = withSep(root);
-  const addFile = (relPath: string, realPath: string) => {
-    if (seenFiles.has(realPath)) return;
-    seenFiles.add(realPath);
-    files.push({ path: base + (sep === '/' ? relPath : relPath.replaceAll('/', sep)), relPath, realPath });
-  };
+  const push = (relPath: string, realPath: string) =>
+    void files.push({ path: base + (sep === '/' ? relPath : relPath.replaceAll('/', sep)), relPath, realPath });
 
   // Round k walks the folders reached through k links; their plain subfolders are walked at once,
   // the links found are resolved after the round, in natural order, for round k + 1. So a real file
@@ -77,7 +75,9 @@ export function walkFiles(root: string, options: WalkOptions = {}): WalkedFile[]
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         if (entry.name.startsWith('.')) continue;
         const relPath = rel + entry.name;
-        if (entry.isFile()) addFile(relPath, realAt + entry.name);
+        if (entry.isFile()) {
+          if (linkedFiles.size === 0 || !linkedFiles.has(realAt + entry.name)) push(relPath, realAt + entry.name);
+        }
         else if (entry.isSymbolicLink()) links.push({ path: at + entry.name, relPath, depth });
         else if (entry.isDirectory() && depth + 1 < maxDepth) walk(at + entry.name, `${relPath}/`, realAt + entry.name, depth + 1);
       }
@@ -97,10 +97,13 @@ export function walkFiles(root: string, options: WalkOptions = {}): WalkedFile[]
       } catch {
         continue; // broken link, or a loop of links that never reaches a file
       }
-      if (!isDir) addFile(link.relPath, real);
-      else if (link.depth + 1 < maxDepth && !seenDirs.has(real)) next.push({ path: link.path, relPath: `${link.relPath}/`, depth: link.depth + 1 });
+      if (!isDir) {
+        if (linkedFiles.has(real) || (seenDirs.has(dirname(real)) && !basename(real).startsWith('.'))) continue; // listed already
+        linkedFiles.add(real);
+        push(link.relPath, real);
+      } else if (link.depth + 1 < maxDepth && !seenDirs.has(real)) next.push({ path: link.path, relPath: `${link.relPath}/`, depth: link.depth + 1 });
     }
     round = next;
   }
-  return files.sort((a, b) => naturalCompare(a.relPath, b.relPath));
+  return files;
 }
