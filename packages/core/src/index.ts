@@ -10,6 +10,7 @@ export * from './image.js';
 export * from './png/encode.js';
 export * from './dataset/index.js';
 export * from './atomic.js';
+export * from './fs/walk.js';
 export * from './formats/index.js';
 export * from './upload/folder.js';
 export * from './eval/index.js';

@@ -1,11 +1,20 @@
-/** Finding the images to predict on: a file, a folder, or a glob pattern. */
-import { readdirSync, statSync } from 'node:fs';
+/**
+ * Finding the images to predict on: a file, a folder, or a glob pattern. Folders and patterns are
+ * walked with core's `walkFiles`, so predict sees what every other command sees: symbolic links
+ * followed, each real file once, no loops.
+ */
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { extname, join, relative, resolve, sep } from 'node:path';
-import { BusToolsError, naturalCompare } from '@bus-tools/core';
+import { extname, resolve } from 'node:path';
+import { BusToolsError, describeError, naturalCompare, walkFiles, type WalkedFile } from '@bus-tools/core';
 
-// fast-glob is loaded only when the input is a pattern.
+// The pattern matcher is fast-glob's own (micromatch, resolved from fast-glob's folder so it is the
+// copy fast-glob depends on): patterns mean what they meant when fast-glob walked them. Loaded only
+// when the input is a pattern.
 const require = createRequire(import.meta.url);
+type Matcher = (path: string) => boolean;
+const loadMatcher = (): ((pattern: string, options: object) => Matcher) =>
+  (createRequire(require.resolve('fast-glob'))('micromatch') as { matcher: (pattern: string, options: object) => Matcher }).matcher;
 
 /** Extensions sharp decodes that detection inputs come in. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const;
@@ -23,25 +32,48 @@ export interface ImageList {
 
 const isImage = (name: string) => (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 
-/** The folder a pattern is rooted at: its leading segments without glob characters. */
-function patternBase(pattern: string): string {
+const GLOB_CHARS = /[*?[\]{}()!]/;
+
+/** A pattern's folder (its leading segments without glob characters) and the rest, matched below it. */
+function splitPattern(pattern: string): { base: string; rest: string } {
   const parts = pattern.split('/');
-  const i = parts.findIndex((part) => /[*?[\]{}()!]/.test(part));
-  return resolve(parts.slice(0, i < 0 ? parts.length : i).join('/') || '.');
+  const i = parts.findIndex((part) => GLOB_CHARS.test(part));
+  return { base: resolve(parts.slice(0, i).join('/') || (pattern.startsWith('/') ? '/' : '.')), rest: parts.slice(i).join('/') };
+}
+
+/**
+ * Walks `root` (at most `maxDepth` folder levels), keeping images that `keep` accepts, in natural
+ * order of their relative paths; masks are counted, not kept.
+ */
+function collect(root: string, input: string, keep: (relPath: string) => boolean, maxDepth?: number): { files: string[]; masksSkipped: number } {
+  let walked: WalkedFile[];
+  try {
+    walked = walkFiles(root, { maxDepth });
+  } catch (cause) {
+    throw new BusToolsError('UNREADABLE', `--input ${input}: cannot be read (${describeError(cause)}). Check the folder's permissions.`, { file: root, cause });
+  }
+  const kept: WalkedFile[] = [];
+  let masksSkipped = 0;
+  for (const f of walked) {
+    if (!isImage(f.relPath) || !keep(f.relPath)) continue;
+    if (MASK_FILE.test(f.relPath)) masksSkipped++;
+    else kept.push(f);
+  }
+  kept.sort((a, b) => naturalCompare(a.relPath, b.relPath));
+  return { files: kept.map((f) => f.path), masksSkipped };
 }
 
 function listPattern(input: string): ImageList {
-  const fg = require('fast-glob') as typeof import('fast-glob');
-  const root = patternBase(input);
-  let masksSkipped = 0;
-  const files = fg
-    .sync(input, { absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true })
-    .filter((p) => isImage(p) && (MASK_FILE.test(p) ? (masksSkipped++, false) : true));
+  const { base: root, rest } = splitPattern(input);
+  const match = loadMatcher()(rest, { dot: false, posix: true });
+  let found = { files: [] as string[], masksSkipped: 0 };
+  if (statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    found = collect(root, input, match, rest.includes('**') ? undefined : rest.split('/').length);
+  }
+  const { files, masksSkipped } = found;
   if (files.length === 0) {
     throw new BusToolsError('NO_IMAGES', `--input ${input}: the pattern matches no images (${IMAGE_EXTENSIONS.join(', ')}${masksSkipped ? `; ${masksSkipped} mask files are not predicted on` : ''}).`, { file: root });
   }
-  const rel = (p: string) => relative(root, p).split(sep).join('/');
-  files.sort((a, b) => naturalCompare(rel(a), rel(b)));
   return { root, files, masksSkipped };
 }
 
@@ -62,20 +94,7 @@ export function listImages(input: string): ImageList {
     throw new BusToolsError('INPUT_NOT_FOUND', `--input ${input}: no such file or folder`, { file: abs });
   }
   if (st.isFile()) return { root: resolve(abs, '..'), files: [abs], masksSkipped: 0 };
-  const files: string[] = [];
-  let masksSkipped = 0;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (isImage(e.name)) {
-        if (MASK_FILE.test(e.name)) masksSkipped++;
-        else files.push(p);
-      }
-    }
-  };
-  walk(abs);
+  const { files, masksSkipped } = collect(abs, input, () => true);
   if (files.length === 0) {
     throw new BusToolsError(
       'NO_IMAGES',
@@ -83,7 +102,5 @@ export function listImages(input: string): ImageList {
       { file: abs },
     );
   }
-  const rel = (p: string) => relative(abs, p).split(sep).join('/');
-  files.sort((a, b) => naturalCompare(rel(a), rel(b)));
   return { root: abs, files, masksSkipped };
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { BusToolsError, describeError, isInside, writeFileAtomic, type Detection, type Problem } from '@bus-tools/core';
+import { assertOutsideInput, BusToolsError, describeError, realPathOf, writeFileAtomic, type Detection, type Problem } from '@bus-tools/core';
 import { openDetector, type Detector, type DetectorOptions } from './detector.js';
 import { decodeForModel, writeAnnotated, type DecodedImage } from './image.js';
 import { listImages } from './inputs.js';
@@ -195,11 +195,11 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
   const csv = resolve(options.csv ?? join(output, 'detections.csv'));
   const inputIsFolder = list.files.length !== 1 || list.files[0] !== resolve(options.input);
   for (const [flag, p] of [['--output', output], ['--json', json], ['--csv', csv]] as const) {
-    const clash = inputIsFolder ? isInside(p, list.root) : p === list.files[0] || (flag === '--output' && p === list.root);
-    if (clash) {
+    if (inputIsFolder) assertOutsideInput(p, list.root, { flag, input: 'the input folder', mayContain: true });
+    else if (realPathOf(p) === realPathOf(list.files[0]) || (flag === '--output' && realPathOf(p) === realPathOf(list.root))) {
       throw new BusToolsError(
         'OUTPUT_OVERLAPS_INPUT',
-        `${flag} ${p} ${inputIsFolder ? `lies inside the input folder ${list.root}` : `would overwrite or share a folder with the input ${list.files[0]}`}; bus-tools never writes into its inputs. Choose a folder outside it.`,
+        `${flag} ${p} would overwrite or share a folder with the input ${list.files[0]}; bus-tools never writes into its inputs. Choose a folder outside it.`,
         { file: p },
       );
     }

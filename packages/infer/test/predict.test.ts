@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
@@ -53,6 +53,26 @@ describe('listImages', () => {
     mkdirSync(join(tmp, 'empty'));
     writeFileSync(join(tmp, 'empty', 'notes.txt'), 'x');
     expect(() => listImages(join(tmp, 'empty'))).toThrow(`--input ${join(tmp, 'empty')}: no images found (looked for .png, .jpg, .jpeg, .webp, .tif, .tiff in it and its subfolders).`);
+  });
+
+  const names = (files: string[]) => files.map((f) => relative(tmp, f));
+
+  test('links are followed, loops are not: a folder or a glob through two loops lists each image once', () => {
+    symlinkSync('..', join(input, 'benign', 'loop')); // ln -s .. loop
+    symlinkSync('..', join(input, 'malignant', 'loop')); // with two, every path can branch twice per level
+    mkdirSync(join(tmp, 'more'));
+    cpSync(join(SAMPLE_BUSI, 'normal', 'normal (1).png'), join(tmp, 'more', 'scan.png'));
+    symlinkSync(join(tmp, 'more'), join(input, 'more')); // a folder kept elsewhere
+    const sample = listImages(SAMPLE_BUSI).files.map((f) => relative(SAMPLE_BUSI, f));
+
+    const folder = listImages(input);
+    expect(names(folder.files)).toEqual([...sample.map((f) => `in/${f}`).slice(0, 9), 'in/more/scan.png', ...sample.map((f) => `in/${f}`).slice(9)]);
+    expect(folder.masksSkipped).toBe(13);
+
+    const glob = listImages(join(input, '**', '*.png'));
+    expect(glob.root).toBe(input);
+    expect(names(glob.files)).toEqual(names(folder.files));
+    expect(glob.masksSkipped).toBe(13);
   });
 });
 

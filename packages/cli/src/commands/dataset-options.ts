@@ -8,7 +8,8 @@ export interface DatasetArgs {
   dataset: string;
   boxes: BoxMode;
   'min-area': number;
-  classes: string[];
+  /** Left out: the library's default (benign, malignant). */
+  classes?: string[];
   'include-normal': boolean;
   json: boolean;
 }
@@ -33,9 +34,8 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
       }),
     )
     .option('classes', {
-      describe: 'classes that get boxes, in category-id order (comma-separated)',
+      describe: 'classes that get boxes, in category-id order (comma-separated; each must be a class of the dataset, names are case-sensitive) [default: benign,malignant, those of them the dataset has]',
       type: 'string',
-      default: 'benign,malignant',
       coerce: (v: string | string[]) =>
         (Array.isArray(v) ? v : [v])
           .flatMap((s) => String(s).split(','))
@@ -53,7 +53,7 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
       default: false,
     })
     .check((argv) => {
-      if ((argv.classes as unknown as string[]).length === 0) throw new Error('Expected at least one class for --classes but received none');
+      if ((argv.classes as unknown as string[] | undefined)?.length === 0) throw new Error('Expected at least one class for --classes but received none');
       return true;
     }) as unknown as Argv<T & DatasetArgs>;
 }

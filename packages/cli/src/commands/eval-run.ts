@@ -88,6 +88,7 @@ async function loadGroundTruth(args: EvalArgs, io: Io): Promise<LoadedGroundTrut
       boxes: args.boxes,
       minArea: args['min-area'],
       classes: BUSI_CATEGORIES.map((c) => c.name),
+      requireClasses: false,
       includeNormal: true,
       onProgress: () => bar.tick(),
     });

@@ -1,16 +1,17 @@
-import { checkOutputPath, FORMATS, writeUploadFolder, type ExportFormat } from '@bus-tools/core';
+import { assertOutsideInput, FORMATS, writeUploadFolder, type ExportFormat } from '@bus-tools/core';
 import { resolve } from 'node:path';
 import { ExitCode, plural, progress, type Io } from '../io.js';
 import { countErrors, readDatasetBoxes, reportProblems } from './extract-run.js';
 import type { DatasetArgs } from './dataset-options.js';
 
 export async function run(args: DatasetArgs & { format: ExportFormat; output: string; force: boolean; link: boolean }, io: Io): Promise<void> {
-  checkOutputPath(args.output, args.dataset, 'folder', args.force);
+  assertOutsideInput(args.output, args.dataset);
   const result = await readDatasetBoxes(args, io, 'reading masks');
   const bar = progress(io, 'copying images', result.images.length);
   const written = await writeUploadFolder(args.output, result.images, result.categories, {
     format: args.format,
     link: args.link,
+    force: args.force,
     onProgress: () => bar.tick(),
   });
   bar.done();

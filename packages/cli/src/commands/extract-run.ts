@@ -14,10 +14,6 @@ export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string):
     onProgress: () => bar.tick(),
   });
   bar.done();
-  const missing = args.classes.filter((c) => !dataset.labels.includes(c));
-  if (missing.length) {
-    io.stderr(`warning: no images of class ${missing.map((c) => `"${c}"`).join(', ')} in ${args.dataset} (found: ${dataset.labels.join(', ')})\n`);
-  }
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { checkOutputPath, SPLIT_PARTS, splitDataset, type SplitSummary } from '@bus-tools/core';
+import { SPLIT_PARTS, splitDataset, type SplitSummary } from '@bus-tools/core';
 import { resolve } from 'node:path';
 import { ExitCode, plural, progress, type Io } from '../io.js';
 import { countErrors, reportProblems } from './extract-run.js';
@@ -23,7 +23,6 @@ export function formatSplitTable(s: SplitSummary): string {
 }
 
 export async function run(args: SplitArgs, io: Io): Promise<void> {
-  checkOutputPath(args.output, args.dataset, 'folder', args.force);
   let bar: ReturnType<typeof progress> | undefined;
   let phase = '';
   const summary = await splitDataset(args.dataset, args.output, {
@@ -33,6 +32,7 @@ export async function run(args: SplitArgs, io: Io): Promise<void> {
     conflicts: args.conflicts,
     format: args.format,
     link: args.link,
+    force: args.force,
     boxes: args.boxes,
     minArea: args['min-area'],
     classes: args.classes,

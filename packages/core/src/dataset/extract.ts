@@ -25,10 +25,18 @@ export interface ExtractOptions {
   boxes?: BoxMode;
   /** Components with fewer pixels are specks and dropped. Default `DEFAULT_MIN_AREA`; 0 keeps all. */
   minArea?: number;
-  /** Classes that get boxes, in category-id order. Default `['benign', 'malignant']`. */
+  /**
+   * Classes that get boxes, in category-id order; each must be a class of the dataset. Default
+   * `DEFAULT_CLASSES` (`benign`, `malignant`), of which the dataset must have at least one.
+   */
   classes?: readonly string[];
   /** Also return `normal` images (as images without boxes). Default false. */
   includeNormal?: boolean;
+  /**
+   * Check `classes` against the dataset's classes with `assertKnownClasses` before any mask is read.
+   * Default true; false for a fixed class list, such as a model's, that part of the data may lack.
+   */
+  requireClasses?: boolean;
   /** Called after each image with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -90,9 +98,36 @@ export function boxesFromMasks(
   return { boxes, specks };
 }
 
+/** The classes that get boxes when none are named. */
+export const DEFAULT_CLASSES: readonly string[] = ['benign', 'malignant'];
+
+/**
+ * Throws `UNKNOWN_CLASS` when `classes` names a class `dataset` does not have (names are compared
+ * exactly: `Benign` is not `benign`), or, with `classes` left out, when the dataset has none of
+ * `DEFAULT_CLASSES` (a part of BUSI may lack one of them). The message lists the classes it has.
+ *
+ * @example
+ *   assertKnownClasses(await discoverDataset('Dataset_BUSI_with_GT'), ['Benign']);
+ *   // throws: --classes Benign: no such class in /data/Dataset_BUSI_with_GT; its classes are benign, malignant, normal (names are case-sensitive)
+ */
+export function assertKnownClasses(dataset: Pick<Dataset, 'root' | 'labels'>, classes?: readonly string[]): void {
+  const has = `its classes are ${dataset.labels.join(', ')} (names are case-sensitive)`;
+  if (classes === undefined) {
+    if (DEFAULT_CLASSES.some((c) => dataset.labels.includes(c))) return;
+    throw new BusToolsError('UNKNOWN_CLASS', `${dataset.root} has none of the default classes ${DEFAULT_CLASSES.join(', ')}; ${has}. Name the classes to box with --classes.`, {
+      file: dataset.root,
+    });
+  }
+  const unknown = classes.filter((c) => !dataset.labels.includes(c));
+  if (unknown.length === 0) return;
+  throw new BusToolsError('UNKNOWN_CLASS', `--classes ${unknown.join(',')}: no such class in ${dataset.root}; ${has}`, { file: dataset.root });
+}
+
 /**
  * Decodes every mask of `dataset` and turns it into boxes. Bad files are reported in `problems`
  * and their image is left out; everything else is processed. Inputs are only read.
+ * @throws BusToolsError `UNKNOWN_CLASS` (see `assertKnownClasses`, unless `requireClasses` is false),
+ *   `INVALID_PARAMETER` for a bad option.
  *
  * @example
  *   const { images, stats } = await extractBoxes(await discoverDataset('Dataset_BUSI_with_GT'));
@@ -101,8 +136,9 @@ export function boxesFromMasks(
 export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {}): Promise<ExtractResult> {
   const mode = assertOneOf('boxes', options.boxes ?? 'component', BOX_MODES);
   const minArea = assertIntegerInRange('minArea', options.minArea ?? DEFAULT_MIN_AREA, 0, 1e9);
-  const classes = options.classes ?? ['benign', 'malignant'];
-  if (classes.length === 0) throw new BusToolsError('INVALID_PARAMETER', 'Expected at least one class for classes but received none');
+  if (options.classes?.length === 0) throw new BusToolsError('INVALID_PARAMETER', 'Expected at least one class for classes but received none');
+  if (options.requireClasses ?? true) assertKnownClasses(dataset, options.classes);
+  const classes = options.classes ?? DEFAULT_CLASSES;
   const categories: Category[] = classes.map((name, i) => ({ id: i + 1, name }));
   const classId = new Map(categories.map((c) => [c.name, c.id]));
 

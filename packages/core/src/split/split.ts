@@ -4,11 +4,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFolderAtomic } from '../atomic.js';
+import { checkOutputPath, writeFolderAtomic } from '../atomic.js';
 import type { ConflictRule, ExportFormat } from '../constants.js';
 import { lazy } from '../lazy.js';
 import { discoverDataset } from '../dataset/discover.js';
-import { extractBoxes, type ExtractOptions } from '../dataset/extract.js';
+import { assertKnownClasses, DEFAULT_CLASSES, extractBoxes, type ExtractOptions } from '../dataset/extract.js';
 import type { AnnotatedImage, Problem } from '../dataset/types.js';
 import { writeUploadFolder } from '../upload/folder.js';
 import { naturalCompare } from '../natural.js';
@@ -24,6 +24,8 @@ export interface SplitOptions extends DuplicateOptions, Pick<ExtractOptions, 'bo
   format?: ExportFormat;
   /** Hard-link images instead of copying. */
   link?: boolean;
+  /** Replace `outDir` if it exists and is not empty. Default false: `OUTPUT_EXISTS`. */
+  force?: boolean;
   concurrency?: number;
   onProgress?: (phase: 'hashing' | 'masks' | 'writing', done: number, total: number) => void;
 }
@@ -50,17 +52,23 @@ export function toManifestCsv(items: readonly PlannedItem[]): string {
 
 /**
  * Splits the dataset at `root` into `outDir` (written atomically: built beside it, then swapped in).
+ * Before anything is read: `outDir` must lie outside the dataset and not contain it, an existing
+ * non-empty `outDir` needs `force`; after discovery, `classes` must pass `assertKnownClasses`.
  * Images are grouped by exact and near-duplicate detection (as `lintDataset`), the groups planned
  * with `planSplit`, and each part exported with `writeUploadFolder`.
  *
  * @example
  *   const s = await splitDataset('Dataset_BUSI_with_GT', 'busi-split', { val: 0.2, test: 0.1, seed: 7 });
  *   s.counts.benign; // { train: 244, val: 70, test: 35, excluded: 0 }
+ * @throws BusToolsError `OUTPUT_OVERLAPS_INPUT`, `OUTPUT_EXISTS`, `UNKNOWN_CLASS`, and what
+ *   `discoverDataset` throws.
  */
 export async function splitDataset(root: string, outDir: string, options: SplitOptions): Promise<SplitSummary> {
   const format = options.format ?? 'datature-csv-wh';
+  checkOutputPath(outDir, root, 'folder', options.force ?? false);
   const dataset = await discoverDataset(root);
-  const classes = options.classes ?? ['benign', 'malignant'];
+  assertKnownClasses(dataset, options.classes);
+  const classes = options.classes ?? DEFAULT_CLASSES;
   const inSplit = dataset.images.filter((img) => classes.includes(img.label) || (options.includeNormal && img.label === 'normal'));
   const { fingerprints, failures } = await fingerprintImages(inSplit, {
     concurrency: options.concurrency,
@@ -73,7 +81,7 @@ export async function splitDataset(root: string, outDir: string, options: SplitO
 
   const extracted = await extractBoxes(
     { ...dataset, images: inSplit, problems: [] },
-    { boxes: options.boxes, minArea: options.minArea, classes, includeNormal: options.includeNormal, onProgress: (d, t) => options.onProgress?.('masks', d, t) },
+    { boxes: options.boxes, minArea: options.minArea, classes, requireClasses: false, includeNormal: options.includeNormal, onProgress: (d, t) => options.onProgress?.('masks', d, t) },
   );
   problems.push(...extracted.problems.filter((p) => !problems.some((q) => q.file === p.file)));
   const annotated = new Map<string, AnnotatedImage>();

@@ -4,7 +4,7 @@
  */
 import { constants, copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFolderAtomic } from '../atomic.js';
+import { assertOutsideInput, assertReplaceable, writeFolderAtomic } from '../atomic.js';
 import type { ExportFormat } from '../constants.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
@@ -14,6 +14,8 @@ export interface UploadFolderOptions {
   format: ExportFormat;
   /** Hard-link images instead of copying them (same filesystem only; falls back to copying). */
   link?: boolean;
+  /** Replace `dir` if it exists and is not empty. Default false: `OUTPUT_EXISTS`. */
+  force?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,11 +74,14 @@ Contents: ${f.summary}.
 
 /**
  * Writes an upload folder at `dir` atomically (built beside it, then swapped in).
- * Every image must have `path` set. Inputs are only read.
+ * Every image must have `path` set. Inputs are only read: `dir` may not be, contain or lie inside
+ * a folder the images come from, and an existing `dir` that is not empty is replaced only with
+ * `force`. Both are checked before anything is written.
  *
  * @example
  *   const { images, categories } = await extractBoxes(await discoverDataset(root));
  *   await writeUploadFolder('busi-upload', images, categories, { format: 'datature-csv-wh' });
+ * @throws BusToolsError `OUTPUT_EXISTS`, `OUTPUT_OVERLAPS_INPUT`, `NAME_COLLISION`, `WRITE_FAILED`.
  */
 export async function writeUploadFolder(
   dir: string,
@@ -85,6 +90,10 @@ export async function writeUploadFolder(
   options: UploadFolderOptions,
 ): Promise<UploadFolderResult> {
   assertUniqueUploadNames(images);
+  for (const from of new Set(images.flatMap((img) => (img.path ? [dirname(img.path)] : [])))) {
+    assertOutsideInput(dir, from, { flag: 'the upload folder', input: 'the image folder' });
+  }
+  assertReplaceable(dir, 'folder', options.force ?? false, 'the upload folder');
   const spec = FORMATS[options.format];
   const files = spec.write(images, categories);
   const boxes = images.reduce((n, img) => n + img.boxes.length, 0);

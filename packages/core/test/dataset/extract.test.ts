@@ -45,14 +45,14 @@ describe('discoverDataset: the files it walks', () => {
     }
   };
 
-  test('skips dot-files and dot-folders; follows links to folders and files; a link back up the tree is not followed', async () => {
+  test('skips dot-files and dot-folders; follows links to folders and files; each real file once', async () => {
     touch('benign/benign (1).png', 'benign/benign (1)_mask.png');
     touch('benign/.benign (2).png', 'benign/.benign (2)_mask.png'); // dot-files
     touch('.trash/benign/benign (3).png', '.trash/benign/benign (3)_mask.png'); // in a dot-folder
     touch('.store/scan.png', 'benign/benign (4)_mask.png');
     symlinkSync(join(root, '.store/scan.png'), join(root, 'benign/benign (4).png')); // link to a file
     touch('scans/malignant (1).png', 'scans/malignant (1)_mask.png');
-    symlinkSync(join(root, 'scans'), join(root, 'malignant')); // link to a folder
+    symlinkSync(join(root, 'scans'), join(root, 'malignant')); // a second way into scans/: the plain path wins
     symlinkSync(root, join(root, 'scans/up')); // a loop: scans/up/scans/up/…
     symlinkSync(join(root, 'nowhere.png'), join(root, 'benign/benign (5).png')); // broken link
     const ds = await discoverDataset(root);
@@ -60,9 +60,31 @@ describe('discoverDataset: the files it walks', () => {
     expect(ds.images.map((i) => [i.relPath, i.label, i.masks.length])).toEqual([
       ['benign/benign (1).png', 'benign', 1],
       ['benign/benign (4).png', 'benign', 1],
-      ['malignant/malignant (1).png', 'malignant', 1],
       ['scans/malignant (1).png', 'scans', 1],
     ]);
+  });
+
+  test('a loop inside a class folder is no class; a linked class folder is one; every image once', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'bus-store-'));
+    try {
+      touch('benign/benign (1).png', 'benign/benign (1)_mask.png', 'benign/benign (2).png', 'benign/benign (2)_mask.png');
+      symlinkSync('..', join(root, 'benign/loop')); // ln -s .. loop
+      mkdirSync(join(store, 'malignant'));
+      writeFileSync(join(store, 'malignant/malignant (1).png'), '');
+      writeFileSync(join(store, 'malignant/malignant (1)_mask.png'), '');
+      symlinkSync(join(store, 'malignant'), join(root, 'malignant')); // class folder kept elsewhere
+      symlinkSync(root, join(store, 'malignant/back')); // and a loop from there back into the dataset
+      const ds = await discoverDataset(root);
+      expect(ds.problems).toEqual([]);
+      expect(ds.labels).toEqual(['benign', 'malignant']);
+      expect(ds.images.map((i) => [i.relPath, i.label, i.masks.map((m) => m.path.slice(root.length + 1))])).toEqual([
+        ['benign/benign (1).png', 'benign', ['benign/benign (1)_mask.png']],
+        ['benign/benign (2).png', 'benign', ['benign/benign (2)_mask.png']],
+        ['malignant/malignant (1).png', 'malignant', ['malignant/malignant (1)_mask.png']],
+      ]);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 
   // Root reads every folder whatever its permissions: as root (CI), the check runs the built CLI as
@@ -80,7 +102,7 @@ describe('discoverDataset: the files it walks', () => {
       const cli = join(FIXTURES, '..', 'packages', 'cli', 'bin', 'bus-tools.js');
       const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
       expect(r.error).toBeUndefined(); // setpriv is in util-linux, on every Debian
-      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions.\n`);
+      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions. [UNREADABLE]\n`);
       expect(r.status).toBe(1);
     } finally {
       chmodSync(join(root, 'malignant'), 0o755);
@@ -226,5 +248,19 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
     expect(images.map((i) => [i.fileName, i.label, xyxyToXywh(i.boxes[0].xyxy)])).toEqual([
       ['malignant (2).png', 'malignant', expected['malignant (2).png'].boxes[0].bbox],
     ]);
+  });
+
+  test('classes: each named one must be in the dataset; by default at least one of benign and malignant', async () => {
+    copyImage('malignant/malignant (2).png', 'lesions/scan (2).png');
+    copyImage('malignant/malignant (2)_mask.png', 'lesions/scan (2)_mask.png');
+    const ds = await discoverDataset(root);
+    const noDefault = `${root} has none of the default classes benign, malignant; its classes are lesions (names are case-sensitive). Name the classes to box with --classes.`;
+    await expect(extractBoxes(ds)).rejects.toMatchObject({ code: 'UNKNOWN_CLASS', message: noDefault });
+    await expect(extractBoxes(ds, { classes: ['lesions', 'Lesions'] })).rejects.toThrow(
+      `--classes Lesions: no such class in ${root}; its classes are lesions (names are case-sensitive)`,
+    );
+    expect((await extractBoxes(ds, { classes: ['lesions'] })).stats.boxes).toBe(1);
+    // a fixed list (a model's classes) that the data may lack
+    expect((await extractBoxes(ds, { classes: ['benign', 'malignant'], requireClasses: false })).images).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -133,7 +133,7 @@ describe('upload folders: every format reads back to the boxes it was written fr
 
   test('a failed build leaves no folder and no temp folder behind', async () => {
     const dir = join(out, 'broken');
-    const img = { ...IMG, path: join(out, 'does-not-exist.png') };
+    const img = { ...IMG, path: join(out, 'gone', 'does-not-exist.png') };
     await expect(writeUploadFolder(dir, [img], BUSI_CATEGORIES, { format: 'coco' })).rejects.toThrow(/does-not-exist\.png: cannot be copied/);
     expect(existsSync(dir)).toBe(false);
     expect(readdirSync(out).filter((f) => f.includes('broken'))).toEqual([]);
@@ -146,5 +146,33 @@ describe('upload folders: every format reads back to the boxes it was written fr
       /1 upload name\(s\) used by two images.*\n.*"x\.png": \/data\/benign\/x\.png and \/data\/malignant\/x\.png/,
     );
     expect(existsSync(join(out, 'clash'))).toBe(false);
+  });
+
+  test('an existing folder that is not empty is replaced only with force', async () => {
+    const img = { ...IMG, path: join(SAMPLE_BUSI, 'benign', 'benign (1).png') };
+    const dir = join(out, 'existing');
+    mkdirSync(dir);
+    await writeUploadFolder(dir, [img], BUSI_CATEGORIES, { format: 'coco' }); // empty: nothing to lose
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await expect(writeUploadFolder(dir, [img], BUSI_CATEGORIES, { format: 'coco' })).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: `the upload folder ${dir} already exists; pass --force to replace it, or choose another name.`,
+    });
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    writeFileSync(join(out, 'a-file'), '');
+    await expect(writeUploadFolder(join(out, 'a-file'), [img], BUSI_CATEGORIES, { format: 'coco', force: true })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await writeUploadFolder(dir, [img], BUSI_CATEGORIES, { format: 'coco', force: true });
+    expect(readdirSync(dir).sort()).toEqual(['UPLOAD.md', 'annotations.json', 'images']);
+  });
+
+  test('a folder the images come from, or one holding it, is refused even with force, through links too', async () => {
+    const data = join(out, 'data');
+    cpSync(SAMPLE_BUSI, data, { recursive: true });
+    symlinkSync(data, join(out, 'data-link'));
+    const img = { ...IMG, path: join(data, 'benign', 'benign (1).png') };
+    for (const dir of [join(data, 'benign', 'upload'), join(out, 'data-link', 'benign'), join(out, 'data-link')]) {
+      await expect(writeUploadFolder(dir, [img], BUSI_CATEGORIES, { format: 'coco', force: true })).rejects.toMatchObject({ code: 'OUTPUT_OVERLAPS_INPUT' });
+    }
+    expect(readdirSync(join(data, 'benign'))).toEqual(readdirSync(join(SAMPLE_BUSI, 'benign')));
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORMATS, planSplit, splitDataset, type PlannedItem, type SplitItem, mulberry32 } from '@bus-tools/core';
@@ -119,6 +119,19 @@ describe('splitDataset on a dataset with duplicates, a label conflict and a corr
     await splitDataset(root, join(out, 'b'), { val: 0.3, seed: 8 });
     await splitDataset(root, join(out, 'c'), { val: 0.3, seed: 8 });
     expect(readFileSync(join(out, 'c', 'manifest.csv'))).toEqual(readFileSync(join(out, 'b', 'manifest.csv')));
+  });
+
+  test('an existing output is replaced only with force; one inside the dataset never; a class it lacks is refused', async () => {
+    const dir = join(out, 'kept');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await expect(splitDataset(root, dir, { val: 0.3, seed: 1 })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('already exists; pass --force') });
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+    await expect(splitDataset(root, join(root, 'split'), { val: 0.3, seed: 1, force: true })).rejects.toMatchObject({ code: 'OUTPUT_OVERLAPS_INPUT' });
+    await expect(splitDataset(root, join(out, 'x'), { val: 0.3, seed: 1, classes: ['Benign'] })).rejects.toMatchObject({ code: 'UNKNOWN_CLASS' });
+    expect(existsSync(join(root, 'split')) || existsSync(join(out, 'x'))).toBe(false);
+    await splitDataset(root, dir, { val: 0.3, seed: 1, force: true });
+    expect(readdirSync(dir).sort()).toEqual(['manifest.csv', 'train', 'val']);
   });
 });
 
