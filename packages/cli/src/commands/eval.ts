@@ -16,6 +16,9 @@ export interface EvalArgs {
   label?: string;
   device: 'auto' | 'cuda' | 'cpu';
   'model-threshold': number;
+  split?: string;
+  part?: 'train' | 'val' | 'test' | 'excluded';
+  'only-predicted': boolean;
 }
 
 const fraction = (name: string, v: unknown, { open = false } = {}) => {
@@ -44,6 +47,9 @@ export const evalCommand: BusCommand<EvalArgs> = {
       .option('label', { alias: 'l', describe: 'with --model: label map (.pbtxt or one name per line)', type: 'string' })
       .option('device', { describe: 'with --model: auto, cuda or cpu', choices: ['auto', 'cuda', 'cpu'] as const, default: 'auto' as const })
       .option('model-threshold', { describe: 'with --model: keep detections from this score (low, so AP sees the whole curve)', type: 'number', default: 0.05 })
+      .option('split', { describe: 'score only one part of a split: the manifest.csv that `bus-tools split` writes (with --part)', type: 'string' })
+      .option('part', { describe: 'with --split: the part to score', choices: ['train', 'val', 'test', 'excluded'] as const })
+      .option('only-predicted', { describe: 'score only the ground-truth images the --pred file names (those with a detection)', type: 'boolean', default: false })
       .check((argv) => {
         fraction('iou', argv.iou, { open: true });
         fraction('threshold', argv.threshold, { open: true });
@@ -59,6 +65,7 @@ export const evalCommand: BusCommand<EvalArgs> = {
       .example('$0 eval --gt Dataset_BUSI_with_GT --pred out/detections.json', 'ground truth from the masks')
       .example('$0 eval --gt annotations.json --pred detections.csv --json', 'COCO ground truth, metrics for scripts')
       .example('$0 eval --gt busi.csv --images Dataset_BUSI_with_GT --pred detections.json --report report.html', 'with an HTML report')
+      .example('$0 eval --gt Dataset_BUSI_with_GT --split busi-split/manifest.csv --part test --pred out/detections.json', 'score the test part only')
       .example('$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html', 'predict and evaluate in one go')
       .example('$0 eval Dataset_BUSI_with_GT', 'the bundled BUSI model on a dataset'),
   handler: async (args, io) => {
