@@ -179,7 +179,7 @@ export type EvaluationJson = Record<CocoStatName, number> & {
 
 /** What "predicted on" counts, in words, for each `Coverage.basis`. */
 export const COVERAGE_BASIS: Record<Coverage['basis'], string> = {
-  detections: 'images with at least one detection (a predictions file records nothing for an image without detections)',
+  detections: 'images with at least one detection; a predictions file records nothing for an image without detections',
   model: 'images the model ran on',
 };
 

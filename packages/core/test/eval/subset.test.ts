@@ -42,7 +42,7 @@ describe('coverage: how much of the ground truth was predicted on', () => {
       gt_images: 4,
       predicted_images: 1,
       scored_images: 4,
-      predicted_means: 'images with at least one detection (a predictions file records nothing for an image without detections)',
+      predicted_means: 'images with at least one detection; a predictions file records nothing for an image without detections',
     });
   });
 
