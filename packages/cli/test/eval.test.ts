@@ -60,7 +60,9 @@ describe('bus-tools eval: the numbers', () => {
       [0, 3, 0],
       [0, 0, 0],
     ]);
-    expect(out.malignancy).toMatchObject({ positives: 3, negatives: 8, sensitivity: 1, specificity: 1, auc: 1 });
+    expect(out.malignancy).toMatchObject({ level: 'image', positives: 3, negatives: 8, sensitivity: 1, specificity: 1, auc: 1 });
+    expect(out.malignancy.definition).toBe('an image is flagged malignant when any malignant box scores ≥ 0.5, wherever it is (it need not overlap the lesion)');
+    expect(out.confusion_matrix).toMatchObject({ level: 'lesion', definition: expect.stringMatching(/^a lesion is found when a detection scoring ≥ 0\.5 overlaps it at IoU ≥ 0\.5/) });
   });
 
   test('a readable table on stdout and a one-line summary on stderr', async () => {
@@ -75,7 +77,7 @@ describe('bus-tools eval: the numbers', () => {
     expect(r.stdout).toContain('Image level: flagged malignant (a malignant box scoring ≥ 0.5 anywhere in the image): sensitivity 0.667 (2 of 3 malignant images), specificity 1.000 (8 of 8)');
     expect(r.stdout).toContain('Lesion level: confusion matrix at IoU ≥ 0.5, score ≥ 0.5');
     // malignant (1).png and the two normal images have no detection: the file names 8 of the 11
-    expect(r.stderr).toMatch(/^warning: only 8 of 11 ground-truth images have detections in the predictions file; the other 3 are scored as images where nothing was found .*--split manifest\.csv --part test, or --only-predicted\n/);
+    expect(r.stderr).toMatch(/^warning: only 8 of 11 ground-truth images have detections in the predictions file; the other 3 are scored as images where nothing was found \(any lesion there counts as missed\)\. .*--split manifest\.csv --part test, or --only-predicted\n/);
     expect(r.stderr).toMatch(/\neval: 11 images, 11 lesions, 10 detections; predictions on 8 of 11 ground-truth images \(with detections\); AP 0\.\d{3}, AP50 0\.\d{3}\n$/);
   });
 
@@ -139,7 +141,9 @@ describe('bus-tools eval: how much of the ground truth was predicted on', () => 
     expect(out.predictions_left_out).toEqual({ unknown_images: {}, unknown_categories: {}, outside_scored_images: 1 });
     expect(out.AP).toBeCloseTo(1, 12);
     const text = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', manifest, '--part', 'test');
-    expect(text.stderr).toContain(`eval: 3 images of part test of ${manifest} (3 images), 2 lesions, 2 detections; 1 detection on images not scored set aside; predictions on 2 of 3 ground-truth images`);
+    expect(text.stderr).toContain(`warning: only 2 of 3 ground-truth images have detections in the predictions file; the other image is scored as an image where nothing was found`);
+    expect(text.stderr).toContain('limit the ground truth: --only-predicted\n');
+    expect(text.stderr).toContain(`eval: 3 images (part test of ${manifest}), 2 lesions, 2 detections; 1 detection on images not scored set aside; predictions on 2 of 3 ground-truth images`);
     const noSplit = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--part', 'test');
     expect([noSplit.code, noSplit.stderr]).toEqual([2, 'bus-tools: --part test needs --split <manifest.csv> (the manifest `bus-tools split` writes) [INVALID_PARAMETER]\nRun with --help to see the options.\n']);
     const empty = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', manifest, '--part', 'val');

@@ -68,7 +68,7 @@ function splitScope(args: EvalArgs, loaded: LoadedGroundTruth, io: Io): { ids: S
     problems.push({ file, code: 'IMAGE_NOT_FOUND', message, severity: 'warning' });
     if (!args.json) io.stderr(`warning: ${message}\n`);
   }
-  return { ids: selection.imageIds, problems, note: `part ${args.part} of ${args.split} (${plural(selection.imageIds.size, 'image')})` };
+  return { ids: selection.imageIds, problems, note: `part ${args.part} of ${args.split}` };
 }
 
 /** A progress bar whose total is known only at the first callback. */
@@ -115,15 +115,17 @@ async function predictWithModel(
   return { rows, problems: r.problems, note: note(args.model ?? ''), shownNote: (show) => note(show(resolve(args.model ?? '.'))), predicted };
 }
 
-/** The coverage warning: how many ground-truth images the predictions name, and what to do. */
-export function coverageWarning(c: Coverage): string | undefined {
-  if (c.predictedImages >= c.scoredImages) return undefined;
+/** The coverage warning: how many ground-truth images the predictions name, and what to do (`split`: --split was given). */
+export function coverageWarning(c: Coverage, split: boolean): string | undefined {
+  const rest = c.scoredImages - c.predictedImages;
+  if (rest <= 0) return undefined;
   const what = c.basis === 'model' ? 'the model ran on' : 'have detections in the predictions file';
+  const limit = split ? '--only-predicted' : '--split manifest.csv --part test, or --only-predicted';
   return (
-    `only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images ${what}; the other ${c.scoredImages - c.predictedImages === 1 ? 'image is' : `${c.scoredImages - c.predictedImages} are`} scored as ${c.scoredImages - c.predictedImages === 1 ? 'an image' : 'images'} where nothing was found ` +
-    `(every lesion on them counts as missed)` +
+    `only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images ${what}; ` +
+    `${rest === 1 ? 'the other image is scored as an image' : `the other ${rest} are scored as images`} where nothing was found (any lesion there counts as missed)` +
     (c.basis === 'detections' ? '. A predictions file records nothing for an image without detections, so this is expected only if the model found nothing there' : '') +
-    `. If the predictions were made on part of the images, limit the ground truth: --split manifest.csv --part test, or --only-predicted`
+    `. If the predictions were made on part of the images, limit the ground truth: ${limit}`
   );
 }
 
@@ -163,7 +165,7 @@ export function formatEvaluation(ev: DetectionEvaluation): string {
   lines.push('');
   const cm = ev.confusion;
   lines.push(`Lesion level: confusion matrix at IoU ≥ ${cm.iouThreshold}, score ≥ ${cm.scoreThreshold} (rows: lesions; columns: detections)`);
-  lines.push(`  (${lesionLevelDefinition(cm)})`);
+  lines.push(`  ${lesionLevelDefinition(cm)}`);
   const rw = Math.max(...cm.rowLabels.map((l) => l.length), 'lesion \\ detected'.length);
   const cw = cm.columnLabels.map((l) => Math.max(l.length, 5));
   lines.push(`${'lesion \\ detected'.padEnd(rw)}  ${cm.columnLabels.map((l, j) => l.padStart(cw[j])).join('  ')}`);
@@ -177,7 +179,7 @@ export function formatEvaluation(ev: DetectionEvaluation): string {
     `Image level: flagged malignant (a malignant box scoring ≥ ${m.threshold} anywhere in the image): sensitivity ${f3(m.sensitivity)} (${m.truePositives} of ${m.positives} malignant images), ` +
       `specificity ${f3(m.specificity)} (${m.trueNegatives} of ${m.negatives}), ROC AUC ${f3(m.auc)}`,
   );
-  lines.push(`  (${imageLevelDefinition(m)})`);
+  lines.push(`  ${imageLevelDefinition(m)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -229,7 +231,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
   // outright); detections of classes it lacks are only reported (COCOeval ignores them too).
   const droppedImages = [...unknownImages.values()].reduce((a, b) => a + b, 0);
   const dropped = droppedImages + [...unknownCategories.values()].reduce((a, b) => a + b, 0);
-  const gap = coverageWarning(ev.coverage);
+  const gap = coverageWarning(ev.coverage, split !== undefined);
   if (!args.json) {
     if (unknownImages.size) {
       const names = [...unknownImages.keys()];
@@ -277,7 +279,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     io.stdout(formatEvaluation(ev));
-    const scope = split ? ` of ${split.note}` : '';
+    const scope = split ? ` (${split.note})` : '';
     const setAside = scored.outsideScope ? `; ${plural(scored.outsideScope, 'detection')} on images not scored set aside` : '';
     io.stderr(
       `eval: ${plural(counts.images, 'image')}${scope}, ${plural(counts.annotations, 'lesion')}, ${plural(counts.detections, 'detection')}` +

@@ -183,14 +183,14 @@ export const COVERAGE_BASIS: Record<Coverage['basis'], string> = {
   model: 'images the model ran on',
 };
 
-/** One line saying what the lesion-level figures (the confusion matrix) count. */
+/** One line saying what the lesion-level figures (the confusion matrix) count: "a lesion is found when …". */
 export function lesionLevelDefinition(cm: Pick<DetectionConfusionMatrix, 'iouThreshold' | 'scoreThreshold'>): string {
-  return `lesion level: a lesion is found when a detection scoring ≥ ${cm.scoreThreshold} overlaps it at IoU ≥ ${cm.iouThreshold} (each detection used once); its class is then compared`;
+  return `a lesion is found when a detection scoring ≥ ${cm.scoreThreshold} overlaps it at IoU ≥ ${cm.iouThreshold} (each detection used once); its class is then compared`;
 }
 
-/** One line saying what the image-level figures (malignancy) count. */
+/** One line saying what the image-level figures (malignancy) count: "an image is flagged malignant when …". */
 export function imageLevelDefinition(m: Pick<MalignancyMetrics, 'threshold'>): string {
-  return `image level: an image is flagged malignant when any malignant box scores ≥ ${m.threshold}, wherever it is (it need not overlap the lesion)`;
+  return `an image is flagged malignant when any malignant box scores ≥ ${m.threshold}, wherever it is (it need not overlap the lesion)`;
 }
 
 /** `DetectionEvaluation` → the JSON object of `bus-tools eval --json`. */

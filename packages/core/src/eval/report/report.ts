@@ -244,7 +244,7 @@ function confusionHtml(ev: DetectionEvaluation): string {
     return `<tr><th>${escapeHtml(cm.rowLabels[i])}</th>${cells.join('')}</tr>`;
   });
   return (
-    `<p class="def"><b>Lesion level</b>: ${escapeHtml(lesionLevelDefinition(cm).replace(/^lesion level: /, ''))}.</p>` +
+    `<p class="def"><b>Lesion level</b>: ${escapeHtml(lesionLevelDefinition(cm))}.</p>` +
     `<table class="cm">${head}${rows.join('')}</table><p class="note">Boxes match at IoU ≥ ${cm.iouThreshold} regardless of class (greedy by IoU, each box used once); only detections with score ≥ ${cm.scoreThreshold} count. Diagonal: right class; off-diagonal: lesion found with the wrong class; “missed”: no detection; “false positive”: a detection on no lesion. Cells are shaded by their share of the row; the number is the count.</p>`
   );
 }
@@ -277,7 +277,7 @@ function metricsHtml(ev: DetectionEvaluation): string {
     `<tr><th>sensitivity</th><td>${fmt(m.sensitivity)} <span class="desc">(${m.truePositives} of ${m.positives} flagged)</span></td></tr>` +
     `<tr><th>specificity</th><td>${fmt(m.specificity)} <span class="desc">(${m.trueNegatives} of ${m.negatives} not flagged)</span></td></tr>` +
     `<tr><th>ROC AUC</th><td>${fmt(m.auc)}</td></tr></table>` +
-    `<p class="def"><b>Image level</b>: ${escapeHtml(imageLevelDefinition(m).replace(/^image level: /, ''))}. The lesion-level confusion matrix below counts only lesions a box overlaps, so the two can differ.</p></div></div>`
+    `<p class="def"><b>Image level</b>: ${escapeHtml(imageLevelDefinition(m))}. The lesion-level confusion matrix below counts only lesions a box overlaps, so the two can differ.</p></div></div>`
   );
 }
 
