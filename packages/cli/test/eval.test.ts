@@ -236,6 +236,17 @@ if (!existsSync(MODEL)) {
     expect(out.counts.detections).toBeGreaterThan(0);
     expect(out.predictions).toMatch(/retinanet-tfod\.onnx on cpu/);
     expect(out.AP).toBeGreaterThanOrEqual(0);
+    expect(out.coverage).toEqual({ gt_images: 11, predicted_images: 11, scored_images: 11, predicted_means: 'images the model ran on' });
+  });
+
+  test('with --split it predicts on that part only, and every image it ran on counts as predicted on', async () => {
+    const manifest = write('manifest.csv', 'image,part,group\nbenign/benign (1).png,test,a\nnormal/normal (1).png,test,b\nbenign/benign (2).png,train,c\n');
+    const r = await runCli('eval', '--model', MODEL, SAMPLE_BUSI, '--device', 'cpu', '--split', manifest, '--part', 'test', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.predictions).toMatch(/on cpu \(2 images, /);
+    expect(out.counts).toMatchObject({ images: 2, annotations: 1 });
+    expect(out.coverage).toEqual({ gt_images: 2, predicted_images: 2, scored_images: 2, predicted_means: 'images the model ran on' });
   });
 });
 
