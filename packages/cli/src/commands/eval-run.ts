@@ -247,7 +247,8 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
     const { renderEvaluationReport } = await import('@bus-tools/core');
     const reportDir = dirname(report);
     const shown = (p: string) => (isAbsolute(p) ? relative(reportDir, p).split('\\').join('/') : p);
-    const tbar = progress(io, 'eval: report thumbnails', scored.gt.images.length);
+    // one thumbnail per gallery image that has a file (the gallery holds at most 500)
+    const tbar = progress(io, 'eval: report thumbnails', Math.min(500, scored.gt.images.filter((im) => loaded.paths.has(im.id)).length));
     const html = await renderEvaluationReport({
       gt: scored.gt,
       results: scored.results,

@@ -54,8 +54,6 @@ const STAT_LABELS: Record<string, string> = {
   ARl: 'AR large',
 };
 
-const escapeHtml = escapeXml;
-
 /** An absolute path as the page shows it: relative to `base` (forward slashes), else its base name. */
 function shownPath(p: string, base: string | undefined): string {
   if (!isAbsolute(p)) return p;
@@ -200,7 +198,7 @@ function boxesSvg(item: GalleryItem, which: 'gt' | 'pred'): string {
   const parts = boxes.map(({ bbox: [x, y, w, h], colour, dash }) => `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${colour}" stroke-width="2.5" vector-effect="non-scaling-stroke"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
   placeTags(boxes, W, H, font).forEach((t, i) => {
     parts.push(`<rect class="tag" x="${t.x}" y="${t.y}" width="${t.w}" height="${t.h}" fill="${boxes[i].colour}" fill-opacity="0.85"/>`);
-    parts.push(`<text x="${t.x + font * 0.25}" y="${t.y + font * 1.02}" font-size="${font}" fill="#000">${escapeHtml(boxes[i].text)}</text>`);
+    parts.push(`<text x="${t.x + font * 0.25}" y="${t.y + font * 1.02}" font-size="${font}" fill="#000">${escapeXml(boxes[i].text)}</text>`);
   });
   return `<svg class="boxes" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" aria-hidden="true">${parts.join('')}</svg>`;
 }
@@ -216,8 +214,8 @@ function galleryHtml(items: GalleryItem[], thumbs: Map<number, Thumbnail>, limit
       `<div class="frame${thumb ? ` t${it.id}` : ' blank'}" style="aspect-ratio:${it.width}/${it.height}">${boxesSvg(it, which)}</div>`;
     const badges = it.errors.length ? it.errors.map((e) => `<span class="badge ${e}">${e.replace('-', ' ')}</span>`).join('') : '<span class="badge ok">correct</span>';
     return (
-      `<figure class="card" data-class="${escapeHtml(it.imageClass)}" data-errors="${it.errors.join(' ')}">` +
-      `<figcaption><b>${escapeHtml(it.fileName)}</b> <span class="cls">${escapeHtml(it.imageClass)}</span> ${badges}</figcaption>` +
+      `<figure class="card" data-class="${escapeXml(it.imageClass)}" data-errors="${it.errors.join(' ')}">` +
+      `<figcaption><b>${escapeXml(it.fileName)}</b> <span class="cls">${escapeXml(it.imageClass)}</span> ${badges}</figcaption>` +
       `<div class="pair"><div><div class="cap">ground truth (${it.gtBoxes.length})</div>${frame('gt')}</div>` +
       `<div><div class="cap">predictions ≥ ${scoreThreshold} (${it.predBoxes.length})</div>${frame('pred')}</div></div></figure>`
     );
@@ -228,7 +226,7 @@ function galleryHtml(items: GalleryItem[], thumbs: Map<number, Thumbnail>, limit
 function confusionHtml(ev: DetectionEvaluation): string {
   const cm = ev.confusion;
   const K = cm.categories.length;
-  const head = `<tr><th>lesion ↓ · detected →</th>${cm.columnLabels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>lesion ↓ · detected →</th>${cm.columnLabels.map((l) => `<th>${escapeXml(l)}</th>`).join('')}</tr>`;
   const rows = cm.matrix.map((row, i) => {
     // shade by the share of the row (a rate), not the count: 1 of 2 malignant lesions missed is
     // worse than 10 of 300 benign ones
@@ -241,10 +239,10 @@ function confusionHtml(ev: DetectionEvaluation): string {
       const bg = v === 0 ? 'transparent' : good ? `rgba(46,125,50,${alpha})` : `rgba(198,40,40,${alpha})`;
       return `<td style="background:${bg}" title="${(100 * rate).toFixed(1)} % of the row">${v}</td>`;
     });
-    return `<tr><th>${escapeHtml(cm.rowLabels[i])}</th>${cells.join('')}</tr>`;
+    return `<tr><th>${escapeXml(cm.rowLabels[i])}</th>${cells.join('')}</tr>`;
   });
   return (
-    `<p class="def"><b>Lesion level</b>: ${escapeHtml(lesionLevelDefinition(cm))}.</p>` +
+    `<p class="def"><b>Lesion level</b>: ${escapeXml(lesionLevelDefinition(cm))}.</p>` +
     `<table class="cm">${head}${rows.join('')}</table><p class="note">Boxes match at IoU ≥ ${cm.iouThreshold} regardless of class (greedy by IoU, each box used once); only detections with score ≥ ${cm.scoreThreshold} count. Diagonal: right class; off-diagonal: lesion found with the wrong class; “missed”: no detection; “false positive”: a detection on no lesion. Cells are shaded by their share of the row; the number is the count.</p>`
   );
 }
@@ -255,7 +253,7 @@ function coverageHtml(ev: DetectionEvaluation): string {
   const limited = c.scoredImages < c.groundTruthImages ? ` Only those ${c.scoredImages} were scored.` : '';
   const partial = c.predictedImages < c.scoredImages;
   const text =
-    `Predictions on <b>${c.predictedImages} of ${c.groundTruthImages}</b> ground-truth images (counted: ${escapeHtml(COVERAGE_BASIS[c.basis])}).${limited}` +
+    `Predictions on <b>${c.predictedImages} of ${c.groundTruthImages}</b> ground-truth images (counted: ${escapeXml(COVERAGE_BASIS[c.basis])}).${limited}` +
     (partial
       ? ` The other ${c.scoredImages - c.predictedImages} are scored as images where nothing was found: every lesion on them counts as missed. If the predictions were made on part of the images only, limit the ground truth (<code>--split manifest.csv --part test</code> or <code>--only-predicted</code>).`
       : '');
@@ -267,7 +265,7 @@ function metricsHtml(ev: DetectionEvaluation): string {
   const stats = COCO_STAT_NAMES.map((n) => `<tr><th>${n}</th><td>${fmt(s[n])}</td><td class="desc">${STAT_LABELS[n]}</td></tr>`).join('');
   const lesions = ev.coco.perCategory.reduce((n, c) => n + c.numGt, 0);
   const cats =
-    ev.coco.perCategory.map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('') +
+    ev.coco.perCategory.map((c) => `<tr><th>${escapeXml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('') +
     (ev.lesion ? `<tr><th>lesion <span class="desc">(class-agnostic)</span></th><td>${lesions}</td><td>${fmt(ev.lesion.AP)}</td><td>${fmt(ev.lesion.AP50)}</td></tr>` : '');
   const m = ev.malignancy;
   return (
@@ -277,7 +275,7 @@ function metricsHtml(ev: DetectionEvaluation): string {
     `<tr><th>sensitivity</th><td>${fmt(m.sensitivity)} <span class="desc">(${m.truePositives} of ${m.positives} flagged)</span></td></tr>` +
     `<tr><th>specificity</th><td>${fmt(m.specificity)} <span class="desc">(${m.trueNegatives} of ${m.negatives} not flagged)</span></td></tr>` +
     `<tr><th>ROC AUC</th><td>${fmt(m.auc)}</td></tr></table>` +
-    `<p class="def"><b>Image level</b>: ${escapeHtml(imageLevelDefinition(m))}. The lesion-level confusion matrix below counts only lesions a box overlaps, so the two can differ.</p></div></div>`
+    `<p class="def"><b>Image level</b>: ${escapeXml(imageLevelDefinition(m))}. The lesion-level confusion matrix below counts only lesions a box overlaps, so the two can differ.</p></div></div>`
   );
 }
 
@@ -353,21 +351,21 @@ export async function renderEvaluationReport(input: ReportInput): Promise<string
   const src = input.sources ?? {};
   const counts = `${input.gt.images.length} images · ${input.gt.annotations.length} lesions · ${input.results.length} detections`;
   const base = input.pathsRelativeTo;
-  const sub = [src.groundTruth && `ground truth: ${shownPath(src.groundTruth, base)}`, src.predictions && `predictions: ${shownPath(src.predictions, base)}`, counts].filter(Boolean).map((s) => escapeHtml(String(s))).join(' &nbsp;·&nbsp; ');
+  const sub = [src.groundTruth && `ground truth: ${shownPath(src.groundTruth, base)}`, src.predictions && `predictions: ${shownPath(src.predictions, base)}`, counts].filter(Boolean).map((s) => escapeXml(String(s))).join(' &nbsp;·&nbsp; ');
   const truncated = gallery.shown < items.length ? ` The ${gallery.shown} worst of ${items.length} images are shown.` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${escapeXml(title)}</title>
 <style>${CSS}
 ${gallery.css}</style></head>
-<body><header><h1>${escapeHtml(title)}</h1><p>${sub}</p></header><main>
+<body><header><h1>${escapeXml(title)}</h1><p>${sub}</p></header><main>
 ${coverageHtml(ev)}
 <h2>Metrics</h2>${metricsHtml(ev)}
 <h2>Curves</h2><div class="charts">${charts}</div>
 <h2>Confusion matrix</h2>${confusionHtml(ev)}
 <h2>Images</h2>
-<p class="note">Worst first: missed malignant lesions, then malignant lesions called benign, other misses, class errors and false positives. Left: ground truth (dotted: crowd). Right: detections with score ≥ ${ev.confusion.scoreThreshold} (dashed: false positive).${truncated}${notes.length ? ` ${notes.length} thumbnails could not be made: ${escapeHtml(notes.slice(0, 3).map((n) => n.replace(/^(.*?): no thumbnail/, (_, p: string) => `${shownPath(p, base)}: no thumbnail`)).join('; '))}` : ''}</p>
-<div class="filters"><label>class <select id="f-class"><option value="all">all</option>${classes.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
+<p class="note">Worst first: missed malignant lesions, then malignant lesions called benign, other misses, class errors and false positives. Left: ground truth (dotted: crowd). Right: detections with score ≥ ${ev.confusion.scoreThreshold} (dashed: false positive).${truncated}${notes.length ? ` ${notes.length} thumbnails could not be made: ${escapeXml(notes.slice(0, 3).map((n) => n.replace(/^(.*?): no thumbnail/, (_, p: string) => `${shownPath(p, base)}: no thumbnail`)).join('; '))}` : ''}</p>
+<div class="filters"><label>class <select id="f-class"><option value="all">all</option>${classes.map((c) => `<option value="${escapeXml(c)}">${escapeXml(c)}</option>`).join('')}</select></label>
 <label>outcome <select id="f-error"><option value="all">all</option><option value="any">any error</option><option value="missed">missed lesion</option><option value="false-positive">false positive</option><option value="wrong-class">wrong class</option><option value="correct">correct</option></select></label>
 <span id="f-count"></span></div>
 <div class="gallery">
