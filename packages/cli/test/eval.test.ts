@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { coverageWarning } from '../src/commands/eval-run.js';
 import { runCli } from './helpers.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -146,10 +147,26 @@ describe('bus-tools eval: how much of the ground truth was predicted on', () => 
     expect(text.stderr).toContain(`eval: 3 images (part test of ${manifest}), 2 lesions, 2 detections; 1 detection on images not scored set aside; predictions on 2 of 3 ground-truth images`);
     const noSplit = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--part', 'test');
     expect([noSplit.code, noSplit.stderr]).toEqual([2, 'bus-tools: --part test needs --split <manifest.csv> (the manifest `bus-tools split` writes) [INVALID_PARAMETER]\nRun with --help to see the options.\n']);
+    const gone = join(tmp, 'gone.csv');
+    const missing = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', gone, '--part', 'test');
+    expect([missing.code, missing.stderr]).toEqual([2, `bus-tools: ${gone}: not found; check the --split path [INPUT_NOT_FOUND]\nRun with --help to see the options.\n`]);
     const empty = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', manifest, '--part', 'val');
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain(`${manifest}: no image is in part "val" (the manifest has train 1, test 3); choose one of those parts`);
   });
+});
+
+test('the coverage warning: predictions for 20 of 780 images say what happened and what to do', () => {
+  expect(coverageWarning({ groundTruthImages: 780, predictedImages: 20, scoredImages: 780, basis: 'detections' }, false)).toBe(
+    'only 20 of 780 ground-truth images have detections in the predictions file; the other 760 are scored as images where nothing was found (any lesion there counts as missed). ' +
+      'A predictions file records nothing for an image without detections, so this is expected only if the model found nothing there. ' +
+      'If the predictions were made on part of the images, limit the ground truth: --split manifest.csv --part test, or --only-predicted',
+  );
+  expect(coverageWarning({ groundTruthImages: 780, predictedImages: 779, scoredImages: 780, basis: 'model' }, false)).toBe(
+    'the model ran on only 779 of 780 ground-truth images (the rest have no image file or failed, as named above); the other image is scored as an image where nothing was found (any lesion there counts as missed)',
+  );
+  // nothing to say when every scored image was predicted on (--only-predicted scores just those)
+  expect(coverageWarning({ groundTruthImages: 780, predictedImages: 20, scoredImages: 20, basis: 'detections' }, false)).toBeUndefined();
 });
 
 describe('bus-tools eval: --report', () => {

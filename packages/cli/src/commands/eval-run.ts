@@ -31,6 +31,7 @@ function readText(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (cause) {
+    if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; check the ${flag} path`, { file, cause });
     throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); check the ${flag} path`, { file, cause });
   }
 }
@@ -48,7 +49,7 @@ function loadPredictionFile(file: string): PredictionRow[] {
     return parsePredictionsJson(json, file);
   }
   if (ext === '.csv') return parsePredictionsCsv(readText(file, '--pred'), file);
-  if (!existsSync(file)) throw new BusToolsError('UNREADABLE', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
+  if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
   throw new BusToolsError('BAD_PREDICTIONS', `${file}: --pred expects a .json (COCO results) or .csv (filename,xmin,ymin,width,height,label,score) file`, { file });
 }
 
@@ -119,13 +120,15 @@ async function predictWithModel(
 export function coverageWarning(c: Coverage, split: boolean): string | undefined {
   const rest = c.scoredImages - c.predictedImages;
   if (rest <= 0) return undefined;
-  const what = c.basis === 'model' ? 'the model ran on' : 'have detections in the predictions file';
+  const others = `${rest === 1 ? 'the other image is scored as an image' : `the other ${rest} are scored as images`} where nothing was found (any lesion there counts as missed)`;
+  if (c.basis === 'model') {
+    return `the model ran on only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images (the rest have no image file or failed, as named above); ${others}`;
+  }
   const limit = split ? '--only-predicted' : '--split manifest.csv --part test, or --only-predicted';
   return (
-    `only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images ${what}; ` +
-    `${rest === 1 ? 'the other image is scored as an image' : `the other ${rest} are scored as images`} where nothing was found (any lesion there counts as missed)` +
-    (c.basis === 'detections' ? '. A predictions file records nothing for an image without detections, so this is expected only if the model found nothing there' : '') +
-    `. If the predictions were made on part of the images, limit the ground truth: ${limit}`
+    `only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images have detections in the predictions file; ${others}. ` +
+    'A predictions file records nothing for an image without detections, so this is expected only if the model found nothing there. ' +
+    `If the predictions were made on part of the images, limit the ground truth: ${limit}`
   );
 }
 
