@@ -1,6 +1,9 @@
 /**
  * Everything `bus-tools eval` reports, as one call and one JSON shape: COCO's 12 statistics and
- * per-category AP, the detection confusion matrix and the image-level malignancy metrics.
+ * per-category AP, the lesion-level confusion matrix, the image-level malignancy metrics, and how
+ * much of the ground truth the predictions cover. `evaluatePredictions` goes from predictions as
+ * read from a file to all of it, on the ground truth limited as asked (a split's part, or only the
+ * predicted images).
  */
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { toCoco } from '../formats/coco.js';
