@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { coverageWarning } from '../src/commands/eval-run.js';
 import { runCli } from './helpers.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -60,7 +61,9 @@ describe('bus-tools eval: the numbers', () => {
       [0, 3, 0],
       [0, 0, 0],
     ]);
-    expect(out.malignancy).toMatchObject({ positives: 3, negatives: 8, sensitivity: 1, specificity: 1, auc: 1 });
+    expect(out.malignancy).toMatchObject({ level: 'image', positives: 3, negatives: 8, sensitivity: 1, specificity: 1, auc: 1 });
+    expect(out.malignancy.definition).toBe('an image is flagged malignant when any malignant box scores ≥ 0.5, wherever it is (it need not overlap the lesion)');
+    expect(out.confusion_matrix).toMatchObject({ level: 'lesion', definition: expect.stringMatching(/^a lesion is found when a detection scoring ≥ 0\.5 overlaps it at IoU ≥ 0\.5/) });
   });
 
   test('a readable table on stdout and a one-line summary on stderr', async () => {
@@ -72,8 +75,11 @@ describe('bus-tools eval: the numbers', () => {
     // recall 2/3 at precision 1: 67 of the 101 recall thresholds (0 … 0.66) read 1 → 0.663
     expect(r.stdout).toMatch(/^malignant\s+3\s+0\.663\s+0\.663$/m);
     expect(r.stdout).toMatch(/^malignant\s+0\s+2\s+1$/m); // confusion row: 2 found, 1 missed
-    expect(r.stdout).toContain('sensitivity 0.667 (2 of 3), specificity 1.000 (8 of 8)');
-    expect(r.stderr).toMatch(/^eval: 11 images, 11 lesions, 10 detections; AP 0\.\d{3}, AP50 0\.\d{3}\n$/);
+    expect(r.stdout).toContain('Image level: flagged malignant (a malignant box scoring ≥ 0.5 anywhere in the image): sensitivity 0.667 (2 of 3 malignant images), specificity 1.000 (8 of 8)');
+    expect(r.stdout).toContain('Lesion level: confusion matrix at IoU ≥ 0.5, score ≥ 0.5');
+    // malignant (1).png and the two normal images have no detection: the file names 8 of the 11
+    expect(r.stderr).toMatch(/^warning: only 8 of 11 ground-truth images have detections in the predictions file; the other 3 are scored as images where nothing was found \(any lesion there counts as missed\)\. .*--split manifest\.csv --part test, or --only-predicted\n/);
+    expect(r.stderr).toMatch(/\neval: 11 images, 11 lesions, 10 detections; predictions on 8 of 11 ground-truth images \(with detections\); AP 0\.\d{3}, AP50 0\.\d{3}\n$/);
   });
 
   test('a Datature CSV as ground truth takes its sizes from --images', async () => {
@@ -98,6 +104,71 @@ describe('bus-tools eval: the numbers', () => {
   });
 });
 
+describe('bus-tools eval: how much of the ground truth was predicted on', () => {
+  const found = (files: string[]) => lesions.filter((l) => files.includes(l.file)).map((l) => ({ ...l, score: 0.9 }));
+
+  test('--json says how many ground-truth images the predictions name', async () => {
+    const pred = write('detections.json', predictJson(found(['benign (1).png', 'malignant (2).png'])));
+    const r = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--json');
+    expect(r.code).toBe(0); // a gap is a warning (in the summary), not a skipped input
+    const out = JSON.parse(r.stdout);
+    expect(out.coverage).toMatchObject({ gt_images: 11, predicted_images: 2, scored_images: 11 });
+    expect(out.counts).toEqual({ images: 11, annotations: 11, detections: 2 });
+  });
+
+  test('--only-predicted scores the images the predictions name', async () => {
+    const pred = write('detections.json', predictJson(found(['benign (1).png', 'malignant (2).png'])));
+    const r = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--only-predicted');
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('warning:');
+    expect(r.stderr).toMatch(/^eval: 2 images, 2 lesions, 2 detections; predictions on 2 of 11 ground-truth images \(with detections\), only those scored; AP 1\.000, AP50 1\.000\n$/);
+    const withModel = await runCli('eval', SAMPLE_BUSI, '--only-predicted');
+    expect(withModel.code).toBe(2);
+    expect(withModel.stderr).toContain('--only-predicted limits the ground truth to the images a --pred file names');
+  });
+
+  test('--split manifest.csv --part test scores that part; detections on other parts are set aside, not errors', async () => {
+    const manifest = write(
+      'manifest.csv',
+      'image,part,group\nbenign/benign (1).png,test,benign/benign (1).png\nmalignant/malignant (2).png,test,malignant/malignant (2).png\nnormal/normal (1).png,test,normal/normal (1).png\n' +
+        'benign/benign (2).png,train,benign/benign (2).png\n',
+    );
+    const pred = write('detections.json', predictJson(found(['benign (1).png', 'malignant (2).png', 'benign (2).png'])));
+    const r = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', manifest, '--part', 'test', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.counts).toEqual({ images: 3, annotations: 2, detections: 2 });
+    expect(out.coverage).toMatchObject({ gt_images: 3, predicted_images: 2, scored_images: 3 });
+    expect(out.predictions_left_out).toEqual({ unknown_images: {}, unknown_categories: {}, outside_scored_images: 1 });
+    expect(out.AP).toBeCloseTo(1, 12);
+    const text = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', manifest, '--part', 'test');
+    expect(text.stderr).toContain(`warning: only 2 of 3 ground-truth images have detections in the predictions file; the other image is scored as an image where nothing was found`);
+    expect(text.stderr).toContain('limit the ground truth: --only-predicted\n');
+    expect(text.stderr).toContain(`eval: 3 images (part test of ${manifest}), 2 lesions, 2 detections; 1 detection on images not scored set aside; predictions on 2 of 3 ground-truth images`);
+    const noSplit = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--part', 'test');
+    expect([noSplit.code, noSplit.stderr]).toEqual([2, 'bus-tools: --part test needs --split <manifest.csv> (the manifest `bus-tools split` writes) [INVALID_PARAMETER]\nRun with --help to see the options.\n']);
+    const gone = join(tmp, 'gone.csv');
+    const missing = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', gone, '--part', 'test');
+    expect([missing.code, missing.stderr]).toEqual([2, `bus-tools: ${gone}: not found; check the --split path [INPUT_NOT_FOUND]\nRun with --help to see the options.\n`]);
+    const empty = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--split', manifest, '--part', 'val');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`${manifest}: no image is in part "val" (the manifest has train 1, test 3); choose one of those parts`);
+  });
+});
+
+test('the coverage warning: predictions for 20 of 780 images say what happened and what to do', () => {
+  expect(coverageWarning({ groundTruthImages: 780, predictedImages: 20, scoredImages: 780, basis: 'detections' }, false)).toBe(
+    'only 20 of 780 ground-truth images have detections in the predictions file; the other 760 are scored as images where nothing was found (any lesion there counts as missed). ' +
+      'A predictions file records nothing for an image without detections, so this is expected only if the model found nothing there. ' +
+      'If the predictions were made on part of the images, limit the ground truth: --split manifest.csv --part test, or --only-predicted',
+  );
+  expect(coverageWarning({ groundTruthImages: 780, predictedImages: 779, scoredImages: 780, basis: 'model' }, false)).toBe(
+    'the model ran on only 779 of 780 ground-truth images (the rest have no image file or failed, as named above); the other image is scored as an image where nothing was found (any lesion there counts as missed)',
+  );
+  // nothing to say when every scored image was predicted on (--only-predicted scores just those)
+  expect(coverageWarning({ groundTruthImages: 780, predictedImages: 20, scoredImages: 20, basis: 'detections' }, false)).toBeUndefined();
+});
+
 describe('bus-tools eval: --report', () => {
   test('writes one HTML file, refuses to overwrite it without --force', async () => {
     const pred = write('detections.json', predictJson(lesions.map((l) => ({ ...l, score: 0.9 }))));
@@ -111,6 +182,19 @@ describe('bus-tools eval: --report', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(`bus-tools: --report ${report} already exists; pass --force to replace it, or choose another name. [OUTPUT_EXISTS]\nRun with --help to see the options.\n`);
     expect(readdirSync(tmp).sort()).toEqual(['detections.json', 'report.html']);
+  });
+
+  test('the page holds no absolute path: sources relative to the report, coverage stated', async () => {
+    mkdirSync(join(tmp, 'run'));
+    const pred = write('run/detections.json', predictJson(lesions.filter((l) => l.label === 'malignant').map((l) => ({ ...l, score: 0.9 }))));
+    const report = join(tmp, 'report.html');
+    const r = await runCli('eval', '--gt', SAMPLE_BUSI, '--pred', pred, '--report', report);
+    expect(r.code).toBe(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html).not.toContain(tmp);
+    expect(html).toMatch(/ground truth: (\.\.\/)+[^ <]*fixtures\/sample-busi /);
+    expect(html).toContain('predictions: run/detections.json');
+    expect(html).toMatch(/<p class="coverage partial" id="coverage">Predictions on <b>3 of 11<\/b> ground-truth images/);
   });
 });
 
@@ -169,6 +253,17 @@ if (!existsSync(MODEL)) {
     expect(out.counts.detections).toBeGreaterThan(0);
     expect(out.predictions).toMatch(/retinanet-tfod\.onnx on cpu/);
     expect(out.AP).toBeGreaterThanOrEqual(0);
+    expect(out.coverage).toEqual({ gt_images: 11, predicted_images: 11, scored_images: 11, predicted_means: 'images the model ran on' });
+  });
+
+  test('with --split it predicts on that part only, and every image it ran on counts as predicted on', async () => {
+    const manifest = write('manifest.csv', 'image,part,group\nbenign/benign (1).png,test,a\nnormal/normal (1).png,test,b\nbenign/benign (2).png,train,c\n');
+    const r = await runCli('eval', '--model', MODEL, SAMPLE_BUSI, '--device', 'cpu', '--split', manifest, '--part', 'test', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.predictions).toMatch(/on cpu \(2 images, /);
+    expect(out.counts).toMatchObject({ images: 2, annotations: 1 });
+    expect(out.coverage).toEqual({ gt_images: 2, predicted_images: 2, scored_images: 2, predicted_means: 'images the model ran on' });
   });
 });
 

@@ -2,6 +2,8 @@ export * from './constants.js';
 export * from './errors.js';
 export * from './options.js';
 export * from './box.js';
+export * from './escape.js';
+export * from './palette.js';
 export * from './png/decode.js';
 export * from './mask/runs.js';
 export * from './natural.js';

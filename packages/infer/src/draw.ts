@@ -7,16 +7,10 @@
  * line of them in DejaVu Sans Mono) and then blended from its coverage mask. Rendering an SVG overlay
  * per image cost about 10 ms of CPU per annotated image; the loops here cost well under one.
  */
-import type { Detection } from '@bus-tools/core';
+import { classColour, type Detection } from '@bus-tools/core';
 
-/** Bright, mutually distinct colours that stand out on gray: cyan, magenta, yellow, green, orange, … */
-export const CLASS_COLOURS = ['#00e5ff', '#ff3df2', '#ffd400', '#4cff4c', '#ff8c1a', '#8c9eff', '#ff5252', '#b2ff59'] as const;
-
-/** The colour of class `classId` (1-based; cycles after 8). */
-export function classColour(classId: number | undefined): string {
-  const i = Math.max(0, (classId ?? 1) - 1) % CLASS_COLOURS.length;
-  return CLASS_COLOURS[i];
-}
+/** The class colours are core's one palette (also the report's and the serve page's). */
+export { CLASS_COLOURS, classColour } from '@bus-tools/core';
 
 const rgbOf = (hex: string): [number, number, number] => [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)];
 
@@ -46,6 +40,8 @@ export interface BoxLayout {
   tagH: number;
   text: string;
   colour: string;
+  /** The detection's score: weaker boxes are drawn first, so the strongest box and tag end on top. */
+  score?: number;
 }
 
 /** One character cell of the tag font: 0.6 em wide (DejaVu Sans Mono's advance), 1.35 em high. */
@@ -56,7 +52,7 @@ export function cellSize(font: number): { cellW: number; cellH: number } {
 /**
  * Box and tag geometry for each detection (pure).
  * @example layoutDetections([{ xyxy: [100, 60, 200, 140], score: 0.934, classId: 2, label: 'malignant' }], 400, 300)
- *   // → [{ x1: 100, y1: 60, x2: 200, y2: 140, tagX: 100, tagY: 45, tagW: 104, tagH: 15, text: 'malignant 0.93', colour: '#ff3df2' }]
+ *   // → [{ x1: 100, y1: 60, x2: 200, y2: 140, tagX: 100, tagY: 45, tagW: 104, tagH: 15, text: 'malignant 0.93', colour: '#ff3df2', score: 0.934 }]
  */
 export function layoutDetections(detections: readonly Detection[], width: number, height: number): BoxLayout[] {
   const { font } = drawingScale(width, height);
@@ -73,7 +69,9 @@ export function layoutDetections(detections: readonly Detection[], width: number
     const tagH = Math.min(height, cellH);
     const tagY = y1 - tagH >= 0 ? y1 - tagH : Math.max(0, Math.min(y1, height - tagH));
     const tagX = Math.max(0, Math.min(x1, width - tagW));
-    out.push({ x1, y1, x2, y2, tagX, tagY, tagW, tagH, text, colour: classColour(d.classId) });
+    const layout: BoxLayout = { x1, y1, x2, y2, tagX, tagY, tagW, tagH, text, colour: classColour(d.classId) };
+    if (d.score !== undefined) layout.score = d.score;
+    out.push(layout);
   }
   return out;
 }
@@ -91,9 +89,19 @@ export interface GlyphAtlas {
 /** Blends `value` into one channel at `a`/255 opacity. */
 const mix = (under: number, value: number, a: number) => (under * (255 - a) + value * a + 127) / 255;
 
+/** Weakest first (a missing score counts as weakest), ties in the given order: the drawing order. */
+export function drawingOrder<T extends { score?: number }>(layouts: readonly T[]): T[] {
+  return layouts
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => (a.l.score ?? -Infinity) - (b.l.score ?? -Infinity) || a.i - b.i)
+    .map(({ l }) => l);
+}
+
 /**
- * Draws `layouts` onto `pixels` (RGB, `[height, width, 3]`) in place. Characters missing from
- * `atlas` are left blank (the tag is still drawn).
+ * Draws `layouts` onto `pixels` (RGB, `[height, width, 3]`) in place: every box, then every tag,
+ * each weakest first, so a tag is never covered by a box and the strongest detection's tag ends on
+ * top of any weaker one it overlaps. Characters missing from `atlas` are left blank (the tag is
+ * still drawn).
  */
 export function drawLayouts(pixels: Uint8Array, width: number, height: number, layouts: readonly BoxLayout[], line: number, atlas?: GlyphAtlas): void {
   const fill = (x0: number, y0: number, x1: number, y1: number, rgb: readonly number[], alpha: number) => {
@@ -124,13 +132,14 @@ export function drawLayouts(pixels: Uint8Array, width: number, height: number, l
     fill(x1 - t, y0 + t, x1, y1 - t, rgb, alpha);
   };
   const black = [0, 0, 0];
-  for (const b of layouts) {
+  const ordered = drawingOrder(layouts);
+  for (const b of ordered) {
     const rgb = rgbOf(b.colour);
     // The line runs just inside the box edge; a 1-pixel dark outline on both sides of it.
     frame(b.x1 - 1, b.y1 - 1, b.x2 + 1, b.y2 + 1, line + 2, black, 179);
     frame(b.x1, b.y1, b.x2, b.y2, line, rgb, 255);
   }
-  for (const b of layouts) {
+  for (const b of ordered) {
     fill(b.tagX, b.tagY, b.tagX + b.tagW, b.tagY + b.tagH, rgbOf(b.colour), 255);
     if (!atlas) continue;
     let x = b.tagX + atlas.pad;

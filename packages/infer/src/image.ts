@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { BusToolsError, decodePngPixels, describeError, escapeHtml, isPng, loadSharp, readPngHeader, writeFileAtomic, type Detection, type PngPixels } from '@bus-tools/core';
+import { BusToolsError, decodePngPixels, describeError, escapeXml, isPng, loadSharp, readPngHeader, writeFileAtomic, type Detection, type PngPixels } from '@bus-tools/core';
 import { grayToRgb, resizePixels } from './resize.js';
 import { cellSize, drawingScale, drawLayouts, layoutDetections, type GlyphAtlas } from './draw.js';
 
@@ -128,7 +128,7 @@ export async function glyphAtlas(font: number, texts: readonly string[]): Promis
     const sharp = (await loadSharp()).default;
     const svg =
       `<svg xmlns="http://www.w3.org/2000/svg" width="${missing.length * cellW}" height="${cellH}">` +
-      missing.map((c, i) => `<text x="${i * cellW}" y="${font * 1.02}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#000">${escapeHtml(c)}</text>`).join('') +
+      missing.map((c, i) => `<text x="${i * cellW}" y="${font * 1.02}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#000">${escapeXml(c)}</text>`).join('') +
       `</svg>`;
     const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().extractChannel(3).raw().toBuffer({ resolveWithObject: true });
     missing.forEach((c, i) => {

@@ -54,7 +54,7 @@ describe('drawing', () => {
   test('box and tag geometry: the tag above the box, as wide as its text', () => {
     const [b] = layoutDetections([{ xyxy: [100.4, 60.2, 199.6, 140], score: 0.934, classId: 2, label: 'a<b' }], 400, 300);
     // 400x300: font 11 px → cells 7x15, padding 3; "a<b 0.93" is 8 cells
-    expect(b).toEqual({ x1: 100, y1: 60, x2: 200, y2: 140, tagX: 100, tagY: 45, tagW: 62, tagH: 15, text: 'a<b 0.93', colour: classColour(2) });
+    expect(b).toEqual({ x1: 100, y1: 60, x2: 200, y2: 140, tagX: 100, tagY: 45, tagW: 62, tagH: 15, text: 'a<b 0.93', colour: classColour(2), score: 0.934 });
   });
 
   test.each([
@@ -101,6 +101,34 @@ describe('drawing', () => {
     for (let y = tagY; y < tagY + tagH; y++) for (let x = tagX; x < tagX + tagW; x++) if (at(x, y)[0] < 60) dark++;
     expect(dark).toBeGreaterThan(30); // the text
     expect(at(tagX, tagY)).toEqual(colour); // the tag's corner: background colour
+  });
+
+  test('writeAnnotated: the strongest tag ends on top of weaker ones, and no box covers a tag', async () => {
+    const [w, h] = [300, 200];
+    const out = join(tmp, 'overlap.png');
+    // as predict lists them: strongest first; a weak benign box almost where the malignant one is,
+    // and a weak box whose tag the strong box's top edge runs through
+    await writeAnnotated(
+      new Uint8Array(w * h * 3).fill(128),
+      w,
+      h,
+      [
+        { xyxy: [40, 50, 140, 120], score: 0.85, classId: 2, label: 'malignant' },
+        { xyxy: [42, 52, 138, 118], score: 0.06, classId: 1, label: 'benign' },
+        { xyxy: [180, 70, 260, 150], score: 0.1, classId: 1, label: 'benign' },
+        { xyxy: [170, 60, 290, 190], score: 0.9, classId: 2, label: 'malignant' },
+      ],
+      out,
+    );
+    const { data } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => pixel(data, w, x, y);
+    // 300x200: font 11, tags 15 px high with 3 px padding, 15 px above each box.
+    // (42, 40) lies in both first tags (malignant 40…, 35–49; benign 42…, 37–51), in the padding left of the text
+    expect(at(42, 40)).toEqual(hex(classColour(2)));
+    expect(at(41, 45)).toEqual(hex(classColour(2)));
+    // the 0.9 box's top edge (y 60–61) crosses the 0.1 tag (y 55–69): the tag stays whole
+    expect(at(181, 60)).toEqual(hex(classColour(1)));
+    expect(at(175, 60)).toEqual(hex(classColour(2))); // the edge itself, left of the tag
   });
 
   test('writeAnnotated: the class colour on the box edge, the gray image elsewhere, written atomically', async () => {

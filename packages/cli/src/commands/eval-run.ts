@@ -1,163 +1,97 @@
-/** `bus-tools eval`: read ground truth and predictions, evaluate, print, optionally write the report. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+/** `bus-tools eval`: wiring. Core loads the ground truth and evaluates; this reads options and prints. */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import {
-  alignPredictions,
-  BUSI_CATEGORIES,
   BusToolsError,
   checkOutputPath,
   COCO_STAT_NAMES,
   describeError,
-  discoverDataset,
-  evaluateDetections,
+  evaluatePredictions,
   evaluationToJson,
-  extractBoxes,
-  fromDatatureCsv,
-  groundTruthFromImages,
-  parseCocoGroundTruth,
+  imageLevelDefinition,
+  lesionLevelDefinition,
+  loadGroundTruth,
   parsePredictionsCsv,
   parsePredictionsJson,
-  readImageSize,
+  parseSplitManifest,
   rowsFromDetections,
+  selectManifestPart,
   writeFileAtomic,
-  type AnnotatedImage,
-  type Category,
+  type Coverage,
   type DetectionEvaluation,
-  type EvalGroundTruth,
+  type LoadedGroundTruth,
+  type ManifestPart,
   type PredictionRow,
   type Problem,
 } from '@bus-tools/core';
 import { ExitCode, plural, problemLine, progress, type Io } from '../io.js';
 import type { EvalArgs } from './eval.js';
 
-interface LoadedGroundTruth {
-  gt: EvalGroundTruth;
-  /** Image id → image file, where known (thumbnails, --model). */
-  paths: Map<number, string>;
-  kind: 'dataset' | 'coco' | 'csv';
-  /** Folder outputs must stay out of. */
-  inputRoot: string;
-  problems: Problem[];
-}
-
 function readText(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (cause) {
+    if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; check the ${flag} path`, { file, cause });
     throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); check the ${flag} path`, { file, cause });
   }
 }
 
-function readJson(file: string, flag: string): unknown {
-  const text = readText(file, flag);
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new BusToolsError(flag === '--gt' ? 'BAD_COCO' : 'BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); ${flag} expects ${flag === '--gt' ? 'a COCO ground-truth file' : "predict's detections.json"}`, { file, cause });
-  }
-}
-
-/** Every file under `dir` by base name (first one wins), for finding `benign (1).png` in class folders. */
-function indexFiles(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let entries: string[];
-  try {
-    entries = readdirSync(dir, { recursive: true }) as string[];
-  } catch (cause) {
-    throw new BusToolsError('UNREADABLE', `${dir}: cannot list the --images folder (${describeError(cause)})`, { file: dir, cause });
-  }
-  for (const rel of entries.sort()) {
-    const name = basename(rel);
-    if (!out.has(name)) out.set(name, join(dir, rel));
-  }
-  return out;
-}
-
-async function loadGroundTruth(args: EvalArgs, io: Io): Promise<LoadedGroundTruth> {
-  const source = resolve((args.gt ?? args.dataset)!);
-  let st;
-  try {
-    st = statSync(source);
-  } catch (cause) {
-    throw new BusToolsError('INPUT_NOT_FOUND', `${source}: not found; --gt takes a dataset folder, a COCO .json or a Datature .csv`, { file: source, cause });
-  }
-  if (st.isDirectory()) {
-    const dataset = await discoverDataset(source);
-    const bar = progress(io, 'eval: reading masks', dataset.images.length);
-    const result = await extractBoxes(dataset, {
-      boxes: args.boxes,
-      minArea: args['min-area'],
-      classes: BUSI_CATEGORIES.map((c) => c.name),
-      requireClasses: false,
-      includeNormal: true,
-      onProgress: () => bar.tick(),
-    });
-    bar.done();
-    const gt = groundTruthFromImages(result.images, result.categories);
-    const paths = new Map<number, string>();
-    result.images.forEach((im, i) => im.path && paths.set(i + 1, im.path));
-    return { gt, paths, kind: 'dataset', inputRoot: source, problems: result.problems };
-  }
-  const ext = extname(source).toLowerCase();
-  if (ext === '.json') {
-    const gt = parseCocoGroundTruth(readJson(source, '--gt'), source);
-    const paths = new Map<number, string>();
-    if (args.images) {
-      const files = indexFiles(resolve(args.images));
-      for (const im of gt.images) {
-        const p = im.file_name && files.get(basename(im.file_name));
-        if (p) paths.set(im.id, p);
-      }
-    }
-    return { gt, paths, kind: 'coco', inputRoot: args.images ? resolve(args.images) : source, problems: [] };
-  }
-  if (ext === '.csv') return loadCsvGroundTruth(source, args);
-  throw new BusToolsError('INVALID_PARAMETER', `${source}: --gt expects a dataset folder, a COCO .json or a Datature .csv, not a ${ext || 'file without extension'}`, { file: source });
-}
-
-async function loadCsvGroundTruth(source: string, args: EvalArgs): Promise<LoadedGroundTruth> {
-  if (!args.images) {
-    throw new BusToolsError('INVALID_PARAMETER', `${source}: a Datature CSV has no image sizes; add --images <folder with the images> (class subfolders are searched)`, { file: source });
-  }
-  const imagesDir = resolve(args.images);
-  const { images } = fromDatatureCsv(readText(source, '--gt'), source);
-  const files = indexFiles(imagesDir);
-  const categories: Category[] = BUSI_CATEGORIES.map((c) => ({ ...c }));
-  const problems: Problem[] = [];
-  const normalized = images.length > 0 && images.every((im) => im.boxes.every((b) => b.xyxy.every((v) => v >= 0 && v <= 1)));
-  const kept: AnnotatedImage[] = [];
-  for (const im of images) {
-    const path = files.get(basename(im.fileName));
-    if (!path) {
-      problems.push({ file: source, code: 'IMAGE_NOT_FOUND', message: `${source}: "${im.fileName}" is not in ${imagesDir}; its ${plural(im.boxes.length, 'box', 'boxes')} left out`, severity: 'error' });
-      continue;
-    }
-    const { width, height } = await readImageSize(path);
-    for (const b of im.boxes) {
-      const label = b.label ?? '';
-      let cat = categories.find((c) => c.name === label);
-      if (!cat) categories.push((cat = { id: categories.length + 1, name: label }));
-      b.classId = cat.id;
-      if (normalized) b.xyxy = [b.xyxy[0] * width, b.xyxy[1] * height, b.xyxy[2] * width, b.xyxy[3] * height];
-    }
-    kept.push({ ...im, path, width, height });
-  }
-  const gt = groundTruthFromImages(kept, categories);
-  const paths = new Map<number, string>();
-  kept.forEach((im, i) => paths.set(i + 1, im.path!));
-  return { gt, paths, kind: 'csv', inputRoot: imagesDir, problems };
-}
-
 function loadPredictionFile(file: string): PredictionRow[] {
   const ext = extname(file).toLowerCase();
-  if (ext === '.json') return parsePredictionsJson(readJson(file, '--pred'), file);
+  if (ext === '.json') {
+    const text = readText(file, '--pred');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new BusToolsError('BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); --pred expects predict's detections.json`, { file, cause });
+    }
+    return parsePredictionsJson(json, file);
+  }
   if (ext === '.csv') return parsePredictionsCsv(readText(file, '--pred'), file);
   if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
   throw new BusToolsError('BAD_PREDICTIONS', `${file}: --pred expects a .json (COCO results) or .csv (filename,xmin,ymin,width,height,label,score) file`, { file });
 }
 
-async function predictWithModel(args: EvalArgs, loaded: LoadedGroundTruth, io: Io): Promise<{ rows: PredictionRow[]; problems: Problem[]; note: string }> {
-  const ids = loaded.gt.images.map((im) => im.id).filter((id) => loaded.paths.has(id));
+/** `--split manifest.csv --part test` → the ground-truth image ids of that part (and a warning for names it lacks). */
+function splitScope(args: EvalArgs, loaded: LoadedGroundTruth, io: Io): { ids: Set<number>; problems: Problem[]; note: string } | undefined {
+  if (args.part !== undefined && args.split === undefined) {
+    throw new BusToolsError('INVALID_PARAMETER', `--part ${args.part} needs --split <manifest.csv> (the manifest \`bus-tools split\` writes)`);
+  }
+  if (args.split === undefined) return undefined;
+  if (args.part === undefined) throw new BusToolsError('INVALID_PARAMETER', `--split ${args.split} needs --part: train, val, test or excluded`);
+  const file = resolve(args.split);
+  const selection = selectManifestPart(loaded.gt, parseSplitManifest(readText(file, '--split'), file), args.part as ManifestPart, { file, extraNames: loaded.relPaths });
+  const problems: Problem[] = [];
+  if (selection.missing.length) {
+    const m = selection.missing;
+    const message = `${file}: ${plural(m.length, 'image')} of part ${args.part} ${m.length === 1 ? 'is' : 'are'} not in the ground truth, so not scored: ${m.slice(0, 5).join(', ')}${m.length > 5 ? ', …' : ''}`;
+    problems.push({ file, code: 'IMAGE_NOT_FOUND', message, severity: 'warning' });
+    if (!args.json) io.stderr(`warning: ${message}\n`);
+  }
+  return { ids: selection.imageIds, problems, note: `part ${args.part} of ${args.split}` };
+}
+
+/** A progress bar whose total is known only at the first callback. */
+function lazyProgress(io: Io, label: string): { onProgress: (done: number, total: number) => void; done: () => void } {
+  let bar: ReturnType<typeof progress> | undefined;
+  return {
+    onProgress: (_done, total) => (bar ??= progress(io, label, total)).tick(),
+    done: () => bar?.done(),
+  };
+}
+
+/**
+ * Runs the model on the ground truth's images (those in `scope`). `note` says what ran, naming the
+ * model as given; `shownNote(show)` names it through `show` (the report shows relative paths).
+ */
+async function predictWithModel(
+  args: EvalArgs,
+  loaded: LoadedGroundTruth,
+  scope: ReadonlySet<number> | undefined,
+  io: Io,
+): Promise<{ rows: PredictionRow[]; problems: Problem[]; note: string; shownNote: (show: (p: string) => string) => string; predicted: Set<number> }> {
+  const ids = loaded.gt.images.map((im) => im.id).filter((id) => loaded.paths.has(id) && (!scope || scope.has(id)));
   if (ids.length === 0) {
     throw new BusToolsError('NO_IMAGES', `No --pred given, so eval predicts ${args.model ? `with ${args.model}` : 'with the bundled BUSI model'}, and that needs the images: give a dataset folder, or --images for a ${loaded.kind === 'csv' ? 'CSV' : 'COCO'} ground truth; or give --pred detections.json`);
   }
@@ -176,9 +110,26 @@ async function predictWithModel(args: EvalArgs, loaded: LoadedGroundTruth, io: I
   );
   bar.done();
   const idByPath = new Map(ids.map((id) => [loaded.paths.get(id)!, id]));
+  const predicted = new Set(r.images.map((p) => idByPath.get(p.path)!));
   const rows = rowsFromDetections(r.images.map((p) => ({ imageId: idByPath.get(p.path)!, detections: p.detections })));
-  const model = r.isDefaultModel ? `the bundled BUSI model (${basename(r.model)})` : args.model;
-  return { rows, problems: r.problems, note: `${model} on ${r.device} (${r.images.length} images, ${r.seconds.toFixed(1)} s)` };
+  const note = (model: string) => `${r.isDefaultModel ? `the bundled BUSI model (${basename(r.model)})` : model} on ${r.device} (${r.images.length} images, ${r.seconds.toFixed(1)} s)`;
+  return { rows, problems: r.problems, note: note(args.model ?? ''), shownNote: (show) => note(show(resolve(args.model ?? '.'))), predicted };
+}
+
+/** The coverage warning: how many ground-truth images the predictions name, and what to do (`split`: --split was given). */
+export function coverageWarning(c: Coverage, split: boolean): string | undefined {
+  const rest = c.scoredImages - c.predictedImages;
+  if (rest <= 0) return undefined;
+  const others = `${rest === 1 ? 'the other image is scored as an image' : `the other ${rest} are scored as images`} where nothing was found (any lesion there counts as missed)`;
+  if (c.basis === 'model') {
+    return `the model ran on only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images (the rest have no image file or failed, as named above); ${others}`;
+  }
+  const limit = split ? '--only-predicted' : '--split manifest.csv --part test, or --only-predicted';
+  return (
+    `only ${c.predictedImages} of ${c.groundTruthImages} ground-truth images have detections in the predictions file; ${others}. ` +
+    'A predictions file records nothing for an image without detections, so this is expected only if the model found nothing there. ' +
+    `If the predictions were made on part of the images, limit the ground truth: ${limit}`
+  );
 }
 
 const f3 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
@@ -216,7 +167,8 @@ export function formatEvaluation(ev: DetectionEvaluation): string {
   }
   lines.push('');
   const cm = ev.confusion;
-  lines.push(`Confusion matrix at IoU ≥ ${cm.iouThreshold}, score ≥ ${cm.scoreThreshold} (rows: lesions; columns: detections)`);
+  lines.push(`Lesion level: confusion matrix at IoU ≥ ${cm.iouThreshold}, score ≥ ${cm.scoreThreshold} (rows: lesions; columns: detections)`);
+  lines.push(`  ${lesionLevelDefinition(cm)}`);
   const rw = Math.max(...cm.rowLabels.map((l) => l.length), 'lesion \\ detected'.length);
   const cw = cm.columnLabels.map((l) => Math.max(l.length, 5));
   lines.push(`${'lesion \\ detected'.padEnd(rw)}  ${cm.columnLabels.map((l, j) => l.padStart(cw[j])).join('  ')}`);
@@ -227,83 +179,121 @@ export function formatEvaluation(ev: DetectionEvaluation): string {
   lines.push('');
   const m = ev.malignancy;
   lines.push(
-    `Malignancy per image (flagged when a malignant box scores ≥ ${m.threshold}): sensitivity ${f3(m.sensitivity)} (${m.truePositives} of ${m.positives}), ` +
+    `Image level: flagged malignant (a malignant box scoring ≥ ${m.threshold} anywhere in the image): sensitivity ${f3(m.sensitivity)} (${m.truePositives} of ${m.positives} malignant images), ` +
       `specificity ${f3(m.specificity)} (${m.trueNegatives} of ${m.negatives}), ROC AUC ${f3(m.auc)}`,
   );
+  lines.push(`  ${imageLevelDefinition(m)}`);
   return `${lines.join('\n')}\n`;
 }
 
 export async function run(args: EvalArgs, io: Io): Promise<void> {
-  const loaded = await loadGroundTruth(args, io);
+  const source = resolve((args.gt ?? args.dataset)!);
   const report = args.report ? resolve(args.report) : undefined;
-  if (report) checkOutputPath(report, loaded.inputRoot, 'file', args.force, '--report');
+  if (args['only-predicted'] && !args.pred) {
+    throw new BusToolsError('INVALID_PARAMETER', '--only-predicted limits the ground truth to the images a --pred file names; when eval runs the model it predicts on every image (limit them with --split and --part)');
+  }
+  const bar = lazyProgress(io, 'eval: reading masks');
+  const loaded = await loadGroundTruth(source, {
+    ...(args.images ? { images: args.images } : {}),
+    boxes: args.boxes,
+    minArea: args['min-area'],
+    onProgress: bar.onProgress,
+  });
+  bar.done();
+  if (report) checkOutputPath(report, loaded.root, 'file', args.force, '--report');
+  const problems = [...loaded.problems];
   for (const p of loaded.problems) if (!args.json) io.stderr(problemLine(p));
+  const split = splitScope(args, loaded, io);
+  if (split) problems.push(...split.problems);
 
   let rows: PredictionRow[];
   let predSource: string;
-  const problems = [...loaded.problems];
+  let predicted: Set<number> | undefined;
+  let shownNote: ((show: (p: string) => string) => string) | undefined;
   if (!args.pred) {
-    const predicted = await predictWithModel(args, loaded, io);
-    rows = predicted.rows;
-    problems.push(...predicted.problems);
-    for (const p of predicted.problems) if (!args.json) io.stderr(problemLine(p));
-    predSource = predicted.note;
+    const made = await predictWithModel(args, loaded, split?.ids, io);
+    rows = made.rows;
+    predicted = made.predicted;
+    problems.push(...made.problems);
+    for (const p of made.problems) if (!args.json) io.stderr(problemLine(p));
+    predSource = made.note;
+    shownNote = made.shownNote;
   } else {
-    predSource = resolve(args.pred!);
+    predSource = resolve(args.pred);
     rows = loadPredictionFile(predSource);
   }
-  const { results, unknownImages, unknownCategories } = alignPredictions(loaded.gt, rows);
+  const scored = evaluatePredictions(loaded.gt, rows, {
+    iouThreshold: args.iou,
+    scoreThreshold: args.threshold,
+    ...(split ? { imageIds: split.ids } : {}),
+    ...(predicted ? { predictedImageIds: predicted } : {}),
+    onlyPredicted: args['only-predicted'],
+  });
+  const { evaluation: ev, unknownImages, unknownCategories } = scored;
   // Detections on images the ground truth lacks make the run partial (pycocotools refuses them
   // outright); detections of classes it lacks are only reported (COCOeval ignores them too).
   const droppedImages = [...unknownImages.values()].reduce((a, b) => a + b, 0);
   const dropped = droppedImages + [...unknownCategories.values()].reduce((a, b) => a + b, 0);
+  const gap = coverageWarning(ev.coverage, split !== undefined);
   if (!args.json) {
     if (unknownImages.size) {
       const names = [...unknownImages.keys()];
-      io.stderr(`warning: ${plural([...unknownImages.values()].reduce((a, b) => a + b, 0), 'detection')} on ${plural(names.length, 'image')} the ground truth does not have, left out: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}\n`);
+      io.stderr(`warning: ${plural(droppedImages, 'detection')} on ${plural(names.length, 'image')} the ground truth does not have, left out: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}\n`);
     }
     if (unknownCategories.size) {
       io.stderr(`warning: detections of unknown classes left out: ${[...unknownCategories].map(([k, n]) => `${k} (${n})`).join(', ')}; ground-truth classes are ${loaded.gt.categories.map((c) => c.name).join(', ')}\n`);
     }
+    if (gap) io.stderr(`warning: ${gap}\n`);
   }
 
-  const ev = evaluateDetections(loaded.gt, results, { iouThreshold: args.iou, scoreThreshold: args.threshold });
   if (report) {
     const { renderEvaluationReport } = await import('@bus-tools/core');
-    const bar = progress(io, 'eval: report thumbnails', loaded.paths.size);
+    const reportDir = dirname(report);
+    const shown = (p: string) => (isAbsolute(p) ? relative(reportDir, p).split('\\').join('/') : p);
+    // one thumbnail per gallery image that has a file (the gallery holds at most 500)
+    const tbar = progress(io, 'eval: report thumbnails', Math.min(500, scored.gt.images.filter((im) => loaded.paths.has(im.id)).length));
     const html = await renderEvaluationReport({
-      gt: loaded.gt,
-      results,
+      gt: scored.gt,
+      results: scored.results,
       evaluation: ev,
       imagePaths: loaded.paths,
-      title: `Evaluation of ${basename(predSource)} against ${basename(resolve((args.gt ?? args.dataset)!))}`,
-      sources: { groundTruth: resolve((args.gt ?? args.dataset)!), predictions: predSource },
-      onProgress: () => bar.tick(),
+      title: `Evaluation of ${basename(args.pred ?? args.model ?? 'the bundled BUSI model')} against ${basename(source)}${split ? ` (${split.note})` : ''}`,
+      sources: { groundTruth: source, predictions: shownNote ? shownNote(shown) : predSource },
+      pathsRelativeTo: reportDir,
+      onProgress: () => tbar.tick(),
     });
-    bar.done();
+    tbar.done();
     writeFileAtomic(report, html);
   }
 
-  const counts = { images: loaded.gt.images.length, annotations: loaded.gt.annotations.length, detections: results.length };
+  const counts = { images: scored.gt.images.length, annotations: scored.gt.annotations.length, detections: scored.results.length };
   const skipped = problems.filter((p) => p.severity === 'error').length;
+  const c = ev.coverage;
   if (args.json) {
     const out = {
       command: 'eval',
-      ground_truth: resolve((args.gt ?? args.dataset)!),
+      ground_truth: source,
+      ground_truth_limit: { split: split ? { manifest: resolve(args.split!), part: args.part } : null, only_predicted: args['only-predicted'] },
       predictions: predSource,
       report: report ?? null,
       ...evaluationToJson(ev, counts),
-      predictions_left_out: { unknown_images: Object.fromEntries(unknownImages), unknown_categories: Object.fromEntries(unknownCategories) },
+      predictions_left_out: { unknown_images: Object.fromEntries(unknownImages), unknown_categories: Object.fromEntries(unknownCategories), outside_scored_images: scored.outsideScope },
       problems,
     };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     io.stdout(formatEvaluation(ev));
+    const scope = split ? ` (${split.note})` : '';
+    const setAside = scored.outsideScope ? `; ${plural(scored.outsideScope, 'detection')} on images not scored set aside` : '';
     io.stderr(
-      `eval: ${plural(counts.images, 'image')}, ${plural(counts.annotations, 'lesion')}, ${plural(counts.detections, 'detection')}` +
-        `${dropped ? ` (${dropped} more left out: no such image or class)` : ''}; AP ${ev.coco.stats.AP.toFixed(3)}, AP50 ${ev.coco.stats.AP50.toFixed(3)}` +
+      `eval: ${plural(counts.images, 'image')}${scope}, ${plural(counts.annotations, 'lesion')}, ${plural(counts.detections, 'detection')}` +
+        `${dropped ? ` (${dropped} more left out: no such image or class)` : ''}${setAside}; ` +
+        `predictions on ${c.predictedImages} of ${c.groundTruthImages} ground-truth images (${c.basis === 'model' ? 'the model ran on them' : 'with detections'})` +
+        `${args['only-predicted'] ? `, only those scored` : ''}; AP ${ev.coco.stats.AP.toFixed(3)}, AP50 ${ev.coco.stats.AP50.toFixed(3)}` +
         `${skipped ? `; ${plural(skipped, 'input')} skipped` : ''}${report ? `; wrote ${args.report}` : ''}\n`,
     );
   }
+  // A coverage gap alone stays exit 0 (with the warning): nothing was skipped, and a predictions
+  // file cannot tell an image the model found nothing on from one it never saw.
   io.exitCode = skipped || droppedImages ? ExitCode.partial : ExitCode.ok;
 }

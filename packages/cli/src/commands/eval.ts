@@ -19,6 +19,9 @@ export interface EvalArgs {
   label?: string;
   device: Device;
   'model-threshold': number;
+  split?: string;
+  part?: 'train' | 'val' | 'test' | 'excluded';
+  'only-predicted': boolean;
 }
 
 export const evalCommand: BusCommand<EvalArgs> = {
@@ -41,6 +44,9 @@ export const evalCommand: BusCommand<EvalArgs> = {
       .option('label', { alias: 'l', describe: 'with --model: label map (.pbtxt or one name per line)', type: 'string' })
       .option('device', { describe: 'with --model: auto, cuda or cpu', choices: DEVICES, default: 'auto' as Device })
       .option('model-threshold', numberOption('model-threshold', NUMBER_SPECS.scoreThreshold, { describe: 'with --model: keep detections from this score (low, so AP sees the whole curve)', default: 0.05 }))
+      .option('split', { describe: 'score only one part of a split: the manifest.csv that `bus-tools split` writes (with --part)', type: 'string', requiresArg: true })
+      .option('part', { describe: 'with --split: the part to score', choices: ['train', 'val', 'test', 'excluded'] as const })
+      .option('only-predicted', { describe: 'score only the ground-truth images the --pred file names (those with a detection)', type: 'boolean', default: false })
       .check((argv) => {
         if (argv.pred && argv.model) throw new Error('Give either --pred (a predictions file) or --model (predict now), not both');
         if (argv.gt && argv.dataset && argv.gt !== argv.dataset) throw new Error('Give the ground truth once: --gt or the dataset argument');
@@ -52,6 +58,7 @@ export const evalCommand: BusCommand<EvalArgs> = {
       ['ground truth from the masks', '$0 eval --gt Dataset_BUSI_with_GT --pred out/detections.json'],
       ['COCO ground truth, metrics for scripts', '$0 eval --gt annotations.json --pred detections.csv --json'],
       ['a Datature CSV as ground truth, its sizes from the images; an HTML report', '$0 eval --gt busi.csv --images scans --pred pred.json --report r.html'],
+      ['score the test part of a split only', '$0 eval --gt busi --split parts/manifest.csv --part test --pred pred.json'],
       ['predict and evaluate in one go', '$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html'],
       ['the bundled BUSI model on a dataset', '$0 eval Dataset_BUSI_with_GT'],
     ]);

@@ -15,29 +15,13 @@
  * counting sort, matching state is one byte per (area range, IoU threshold, detection), and no
  * object is made per detection–ground-truth pair.
  */
-import { linspace, pairwiseSum, NP_SPACING_1 } from './numpy.js';
+import { NP_SPACING_1, stableSortByScoreDesc } from './numpy.js';
 import type { EvalGroundTruth, CocoResult } from './coco-input.js';
+import { COCO_AREA_RANGES, COCO_IOU_THRESHOLDS, COCO_MAX_DETS, COCO_RECALL_THRESHOLDS, COCO_STAT_NAMES, type CocoStats } from './coco-params.js';
+import { summarizeDets, summarizeOne } from './coco-summarize.js';
 
-/** IoU thresholds `np.linspace(.5, .95, 10)`: `0.5, 0.55, …, 0.8999999999999999, 0.95`. */
-export const COCO_IOU_THRESHOLDS: Float64Array = linspace(0.5, 0.95, 10);
-/** Recall thresholds `np.linspace(0, 1, 101)` (note `[35]` is `0.35000000000000003`). */
-export const COCO_RECALL_THRESHOLDS: Float64Array = linspace(0, 1, 101);
-/** Detections kept per image: `[1, 10, 100]`. */
-export const COCO_MAX_DETS: readonly number[] = [1, 10, 100];
-/** Area ranges in square pixels, both ends inclusive, compared with the ground truth's `area`. */
-export const COCO_AREA_RANGES: readonly (readonly [number, number])[] = [
-  [0, 1e10],
-  [0, 32 ** 2],
-  [32 ** 2, 96 ** 2],
-  [96 ** 2, 1e10],
-];
-export const COCO_AREA_LABELS = ['all', 'small', 'medium', 'large'] as const;
-export type CocoAreaLabel = (typeof COCO_AREA_LABELS)[number];
-
-/** The 12 statistics `COCOeval.summarize()` prints, in its order. */
-export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
-export type CocoStatName = (typeof COCO_STAT_NAMES)[number];
-export type CocoStats = Record<CocoStatName, number>;
+export * from './coco-params.js';
+export { prCurve, type PrCurveOptions } from './coco-summarize.js';
 
 /** One category's AP over IoU .50:.95 and at IoU .50, as a run with `params.catIds = [id]` gives. */
 export interface CategoryAp {
@@ -416,30 +400,6 @@ function accumulateCurve(w: CurveWork, sRank: Uint8Array, sScore: Float64Array, 
   }
 }
 
-/** Stable sort of `order[0..n)` by descending score (ties keep their order), as `argsort(-s, 'mergesort')`. */
-function stableSortByScoreDesc(order: Int32Array, n: number, scoreOf: (j: number) => number): void {
-  if (n < 2) return;
-  if (n <= 32) {
-    for (let i = 1; i < n; i++) {
-      const v = order[i];
-      const sv = scoreOf(v);
-      let j = i - 1;
-      while (j >= 0 && scoreOf(order[j]) < sv) {
-        order[j + 1] = order[j];
-        j--;
-      }
-      order[j + 1] = v;
-    }
-    return;
-  }
-  const pos = Array.from(order.subarray(0, n), (v, i) => i);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = scoreOf(order[i]);
-  pos.sort((x, y) => (keys[x] > keys[y] ? -1 : keys[x] < keys[y] ? 1 : x - y));
-  const copy = order.slice(0, n);
-  for (let i = 0; i < n; i++) order[i] = copy[pos[i]];
-}
-
 /**
  * `maskUtils.iou(dt, gt, iscrowd)` for boxes, operation for operation as `bbIou` in maskApi.c:
  * `out[d * nG + g]` is intersection over union, or over the detection's area for a crowd region.
@@ -464,80 +424,4 @@ function bboxIou(dBox: Float64Array, d0: number, nD: number, gBox: Float64Array,
       out[d * nG + g] = i / u;
     }
   }
-}
-
-/**
- * `COCOeval.summarize()._summarize`: the mean of the selected precision (`ap`) or recall entries
- * above -1, in numpy's element order and summation; -1 when there are none. `k` restricts to one
- * category (the per-category runs), `null` averages over all.
- */
-function summarizeOne(precision: Float64Array, recall: Float64Array, K: number, ap: boolean, iouThr: number | null, a: number, m: number, k: number | null = null): number {
-  const ts: number[] = [];
-  for (let t = 0; t < T; t++) if (iouThr === null || COCO_IOU_THRESHOLDS[t] === iouThr) ts.push(t);
-  const k0 = k ?? 0;
-  const k1 = k === null ? K : k + 1;
-  const buf = new Float64Array(ts.length * (ap ? R : 1) * (k1 - k0));
-  let n = 0;
-  for (const t of ts) {
-    if (ap) {
-      for (let r = 0; r < R; r++) {
-        for (let kk = k0; kk < k1; kk++) {
-          const v = precision[(((t * R + r) * K + kk) * A + a) * M + m];
-          if (v > -1) buf[n++] = v;
-        }
-      }
-    } else {
-      for (let kk = k0; kk < k1; kk++) {
-        const v = recall[((t * K + kk) * A + a) * M + m];
-        if (v > -1) buf[n++] = v;
-      }
-    }
-  }
-  return n === 0 ? -1 : pairwiseSum(buf, 0, n) / n;
-}
-
-function summarizeDets(precision: Float64Array, recall: Float64Array, K: number): number[] {
-  const m100 = COCO_MAX_DETS.indexOf(100);
-  const s = (ap: boolean, iouThr: number | null, a: number, m: number) => summarizeOne(precision, recall, K, ap, iouThr, a, m);
-  return [
-    s(true, null, 0, m100),
-    s(true, 0.5, 0, m100),
-    s(true, 0.75, 0, m100),
-    s(true, null, 1, m100),
-    s(true, null, 2, m100),
-    s(true, null, 3, m100),
-    s(false, null, 0, 0),
-    s(false, null, 0, 1),
-    s(false, null, 0, m100),
-    s(false, null, 1, m100),
-    s(false, null, 2, m100),
-    s(false, null, 3, m100),
-  ];
-}
-
-/** Options for reading one curve out of an evaluation. */
-export interface PrCurveOptions {
-  /** IoU threshold, one of `COCO_IOU_THRESHOLDS` (default 0.5). */
-  iouThr?: number;
-  area?: CocoAreaLabel;
-  maxDets?: number;
-}
-
-/**
- * The precision–recall curve COCOeval stores for one category: precision at each of the 101 recall
- * thresholds (`null` where the category has no ground truth).
- *
- * @example prCurve(ev, 2, { iouThr: 0.5 }) // { recall: [0, 0.01, …, 1], precision: [1, 1, …, 0] }
- */
-export function prCurve(ev: CocoEvaluation, categoryId: number, options: PrCurveOptions = {}): { recall: number[]; precision: number[] } | null {
-  const k = ev.catIds.indexOf(categoryId);
-  const t = COCO_IOU_THRESHOLDS.indexOf(options.iouThr ?? 0.5);
-  const a = COCO_AREA_LABELS.indexOf(options.area ?? 'all');
-  const m = COCO_MAX_DETS.indexOf(options.maxDets ?? 100);
-  if (k < 0 || t < 0 || a < 0 || m < 0) return null;
-  const [, Rr, K, Aa, Mm] = ev.counts;
-  const precision: number[] = [];
-  for (let r = 0; r < Rr; r++) precision.push(ev.precision[(((t * Rr + r) * K + k) * Aa + a) * Mm + m]);
-  if (precision.every((v) => v === -1)) return null;
-  return { recall: Array.from(COCO_RECALL_THRESHOLDS), precision };
 }

@@ -1,6 +1,9 @@
 /**
  * Everything `bus-tools eval` reports, as one call and one JSON shape: COCO's 12 statistics and
- * per-category AP, the detection confusion matrix and the image-level malignancy metrics.
+ * per-category AP, the lesion-level confusion matrix, the image-level malignancy metrics, and how
+ * much of the ground truth the predictions cover. `evaluatePredictions` goes from predictions as
+ * read from a file to all of it, on the ground truth limited as asked (a split's part, or only the
+ * predicted images).
  */
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { toCoco } from '../formats/coco.js';
@@ -8,6 +11,8 @@ import { COCO_STAT_NAMES, evaluateCocoBbox, type CocoEvaluation, type CocoStatNa
 import type { CocoResult, EvalGroundTruth } from './coco-input.js';
 import { detectionConfusionMatrix, type DetectionConfusionMatrix } from './confusion.js';
 import { malignancyMetrics, type MalignancyMetrics } from './malignancy.js';
+import { alignPredictions, type PredictionRow } from './predictions.js';
+import { imagesWithResults, limitGroundTruth } from './subset.js';
 
 export interface EvaluateOptions {
   /** IoU at which the confusion matrix matches boxes (default 0.5). COCO's AP uses its own ten. */
@@ -16,6 +21,24 @@ export interface EvaluateOptions {
   scoreThreshold?: number;
   /** Default: the category named `malignant`, else 2. */
   malignantCategoryId?: number;
+  /** How much of the ground truth was predicted on; default: counted from `results` (`basis: 'detections'`). */
+  coverage?: Coverage;
+}
+
+/**
+ * How much of the ground truth the predictions cover. A predictions file records detections only,
+ * so an image on which the model found nothing and an image it never saw look the same: with
+ * `basis: 'detections'`, `predictedImages` counts images with at least one detection. With
+ * `basis: 'model'` the model ran here, and it counts every image it ran on.
+ */
+export interface Coverage {
+  /** Ground-truth images in scope (all of them, or the chosen part of a split). */
+  groundTruthImages: number;
+  /** Of those, the images the predictions name (see `basis`). */
+  predictedImages: number;
+  /** Images scored: `groundTruthImages`, or `predictedImages` when limited to the predicted ones. */
+  scoredImages: number;
+  basis: 'detections' | 'model';
 }
 
 export interface DetectionEvaluation {
@@ -25,8 +48,11 @@ export interface DetectionEvaluation {
    * `lesion` (does the model find lesions, whatever it calls them). `null` without ground truth.
    */
   lesion: { AP: number; AP50: number; AP75: number } | null;
+  /** Lesion level: each lesion matched to a detection at IoU ≥ `iouThreshold`, or missed. */
   confusion: DetectionConfusionMatrix;
+  /** Image level: an image is flagged malignant by a malignant box anywhere in it. */
   malignancy: MalignancyMetrics;
+  coverage: Coverage;
 }
 
 /**
@@ -44,7 +70,63 @@ export function evaluateDetections(gt: EvalGroundTruth, results: readonly CocoRe
     threshold: point.scoreThreshold,
     ...(options.malignantCategoryId === undefined ? {} : { malignantCategoryId: options.malignantCategoryId }),
   });
-  return { coco: evaluateCocoBbox(gt, results), lesion: lesionAp(gt, results), confusion, malignancy };
+  const coverage = options.coverage ?? { groundTruthImages: gt.images.length, predictedImages: imagesWithResults(gt, results).size, scoredImages: gt.images.length, basis: 'detections' };
+  return { coco: evaluateCocoBbox(gt, results), lesion: lesionAp(gt, results), confusion, malignancy, coverage };
+}
+
+export interface PredictionsEvaluationOptions extends Omit<EvaluateOptions, 'coverage'> {
+  /** Score only these ground-truth images (e.g. `selectManifestPart(…).imageIds`); detections on others are set aside. */
+  imageIds?: ReadonlySet<number>;
+  /** Score only the images the predictions name (those with a detection, or `predictedImageIds`). */
+  onlyPredicted?: boolean;
+  /** The images the model ran on, when known (it ran here): they count as predicted on even without detections. */
+  predictedImageIds?: ReadonlySet<number>;
+}
+
+export interface PredictionsEvaluation {
+  evaluation: DetectionEvaluation;
+  /** The ground truth that was scored (limited by `imageIds` / `onlyPredicted`). */
+  gt: EvalGroundTruth;
+  /** The aligned detections that were scored. */
+  results: CocoResult[];
+  /** Predictions whose image or class the ground truth does not have (as `alignPredictions`). */
+  unknownImages: Map<string, number>;
+  unknownCategories: Map<string, number>;
+  /** Detections on ground-truth images outside the scored ones (another part of the split, say). */
+  outsideScope: number;
+}
+
+/**
+ * Predictions as read from a file (or made by a model) → the whole evaluation, on the ground truth
+ * limited as asked: lines the rows up with `gt` (`alignPredictions`), keeps the images in
+ * `imageIds` (and, with `onlyPredicted`, those predicted on), and reports the coverage.
+ *
+ * @example
+ * const part = selectManifestPart(gt, parseSplitManifest(text), 'test');
+ * const { evaluation } = evaluatePredictions(gt, rows, { imageIds: part.imageIds });
+ * evaluation.coverage; // { groundTruthImages: 50, predictedImages: 48, scoredImages: 50, basis: 'detections' }
+ */
+export function evaluatePredictions(gt: EvalGroundTruth, rows: readonly PredictionRow[], options: PredictionsEvaluationOptions = {}): PredictionsEvaluation {
+  const { results: aligned, unknownImages, unknownCategories } = alignPredictions(gt, rows);
+  const scope = new Set(options.imageIds ?? gt.images.map((im) => im.id));
+  const predicted = options.predictedImageIds ?? imagesWithResults(gt, aligned);
+  const predictedInScope = new Set([...predicted].filter((id) => scope.has(id)));
+  const scored = options.onlyPredicted ? predictedInScope : scope;
+  const scoredGt = scored.size === gt.images.length ? gt : limitGroundTruth(gt, scored);
+  const results = aligned.filter((r) => scored.has(r.image_id));
+  const coverage: Coverage = {
+    groundTruthImages: scope.size,
+    predictedImages: predictedInScope.size,
+    scoredImages: scored.size,
+    basis: options.predictedImageIds ? 'model' : 'detections',
+  };
+  const evaluation = evaluateDetections(scoredGt, results, {
+    ...(options.iouThreshold === undefined ? {} : { iouThreshold: options.iouThreshold }),
+    ...(options.scoreThreshold === undefined ? {} : { scoreThreshold: options.scoreThreshold }),
+    ...(options.malignantCategoryId === undefined ? {} : { malignantCategoryId: options.malignantCategoryId }),
+    coverage,
+  });
+  return { evaluation, gt: scoredGt, results, unknownImages, unknownCategories, outsideScope: aligned.length - results.length };
 }
 
 /** COCO AP with all categories merged into one (class-agnostic), for `DetectionEvaluation.lesion`. */
@@ -75,8 +157,10 @@ export type EvaluationJson = Record<CocoStatName, number> & {
   per_category: { category_id: number; name: string; num_gt: number; AP: number; AP50: number }[];
   /** Class-agnostic AP (all classes as one `lesion`); null without ground truth. */
   lesion: { AP: number; AP50: number; AP75: number } | null;
-  confusion_matrix: { iou_threshold: number; score_threshold: number; rows: string[]; columns: string[]; matrix: number[][] };
+  confusion_matrix: { level: 'lesion'; definition: string; iou_threshold: number; score_threshold: number; rows: string[]; columns: string[]; matrix: number[][] };
   malignancy: {
+    level: 'image';
+    definition: string;
     malignant_category_id: number;
     threshold: number;
     positives: number;
@@ -92,7 +176,25 @@ export type EvaluationJson = Record<CocoStatName, number> & {
     roc: { threshold: number | null; fpr: number; tpr: number }[];
   };
   counts: { images: number; annotations: number; detections: number };
+  /** How much of the ground truth was predicted on (`Coverage`). */
+  coverage: { gt_images: number; predicted_images: number; scored_images: number; predicted_means: string };
 };
+
+/** What "predicted on" counts, in words, for each `Coverage.basis`. */
+export const COVERAGE_BASIS: Record<Coverage['basis'], string> = {
+  detections: 'images with at least one detection; a predictions file records nothing for an image without detections',
+  model: 'images the model ran on',
+};
+
+/** One line saying what the lesion-level figures (the confusion matrix) count: "a lesion is found when …". */
+export function lesionLevelDefinition(cm: Pick<DetectionConfusionMatrix, 'iouThreshold' | 'scoreThreshold'>): string {
+  return `a lesion is found when a detection scoring ≥ ${cm.scoreThreshold} overlaps it at IoU ≥ ${cm.iouThreshold} (each detection used once); its class is then compared`;
+}
+
+/** One line saying what the image-level figures (malignancy) count: "an image is flagged malignant when …". */
+export function imageLevelDefinition(m: Pick<MalignancyMetrics, 'threshold'>): string {
+  return `an image is flagged malignant when any malignant box scores ≥ ${m.threshold}, wherever it is (it need not overlap the lesion)`;
+}
 
 /** `DetectionEvaluation` → the JSON object of `bus-tools eval --json`. */
 export function evaluationToJson(ev: DetectionEvaluation, counts: EvaluationJson['counts']): EvaluationJson {
@@ -103,8 +205,10 @@ export function evaluationToJson(ev: DetectionEvaluation, counts: EvaluationJson
     stats: coco.statsArray,
     per_category: coco.perCategory.map((c) => ({ category_id: c.categoryId, name: c.name, num_gt: c.numGt, AP: c.AP, AP50: c.AP50 })),
     lesion: ev.lesion,
-    confusion_matrix: { iou_threshold: cm.iouThreshold, score_threshold: cm.scoreThreshold, rows: cm.rowLabels, columns: cm.columnLabels, matrix: cm.matrix },
+    confusion_matrix: { level: 'lesion', definition: lesionLevelDefinition(cm), iou_threshold: cm.iouThreshold, score_threshold: cm.scoreThreshold, rows: cm.rowLabels, columns: cm.columnLabels, matrix: cm.matrix },
     malignancy: {
+      level: 'image',
+      definition: imageLevelDefinition(m),
       malignant_category_id: m.malignantCategoryId,
       threshold: m.threshold,
       positives: m.positives,
@@ -119,5 +223,11 @@ export function evaluationToJson(ev: DetectionEvaluation, counts: EvaluationJson
       roc: m.roc.map((p) => ({ threshold: Number.isFinite(p.threshold) ? p.threshold : null, fpr: p.fpr, tpr: p.tpr })),
     },
     counts,
+    coverage: {
+      gt_images: ev.coverage.groundTruthImages,
+      predicted_images: ev.coverage.predictedImages,
+      scored_images: ev.coverage.scoredImages,
+      predicted_means: COVERAGE_BASIS[ev.coverage.basis],
+    },
   };
 }

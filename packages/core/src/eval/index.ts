@@ -5,5 +5,7 @@ export * from './confusion.js';
 export * from './malignancy.js';
 export * from './predictions.js';
 export * from './evaluate.js';
-export { escapeHtml, renderEvaluationReport, type ReportInput } from './report/report.js';
+export { placeTags, renderEvaluationReport, type ReportInput, type TagPlacement } from './report/report.js';
 export { thumbnail, type Thumbnail } from './report/thumbnails.js';
+export * from './subset.js';
+export * from './ground-truth.js';

@@ -68,3 +68,27 @@ export function npMean(a: Float64Array, n = a.length): number {
 
 /** `np.spacing(1)`: the distance from 1 to the next double, `2 ** -52`. */
 export const NP_SPACING_1 = Number.EPSILON;
+
+/** Stable sort of `order[0..n)` by descending score (ties keep their order), as `argsort(-s, 'mergesort')`. */
+export function stableSortByScoreDesc(order: Int32Array, n: number, scoreOf: (j: number) => number): void {
+  if (n < 2) return;
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const v = order[i];
+      const sv = scoreOf(v);
+      let j = i - 1;
+      while (j >= 0 && scoreOf(order[j]) < sv) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = v;
+    }
+    return;
+  }
+  const pos = Array.from(order.subarray(0, n), (v, i) => i);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = scoreOf(order[i]);
+  pos.sort((x, y) => (keys[x] > keys[y] ? -1 : keys[x] < keys[y] ? 1 : x - y));
+  const copy = order.slice(0, n);
+  for (let i = 0; i < n; i++) order[i] = copy[pos[i]];
+}

@@ -14,6 +14,7 @@ import { xyxyToXywh, type Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { CocoResult, EvalGroundTruth } from './coco-input.js';
+import { imageNameIndex } from './subset.js';
 
 /** The header of predict's CSV. */
 export const PREDICTIONS_CSV_HEADER = ['filename', 'xmin', 'ymin', 'width', 'height', 'label', 'score'] as const;
@@ -118,8 +119,6 @@ export interface AlignedPredictions {
   unknownCategories: Map<string, number>;
 }
 
-const baseName = (p: string) => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
-
 /**
  * Lines predictions up with the ground truth's image ids and category ids (see the module comment).
  * Predictions that match no image or no category are left out and counted, never guessed.
@@ -129,14 +128,8 @@ const baseName = (p: string) => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndex
  * evaluateCocoBbox(gt, results);
  */
 export function alignPredictions(gt: EvalGroundTruth, rows: readonly PredictionRow[]): AlignedPredictions {
-  const byName = new Map<string, number>();
-  const byBase = new Map<string, number | null>();
-  for (const im of gt.images) {
-    if (im.file_name === undefined) continue;
-    byName.set(im.file_name, im.id);
-    const b = baseName(im.file_name);
-    byBase.set(b, byBase.has(b) ? null : im.id);
-  }
+  const findImage = imageNameIndex(gt);
+  const hasNames = gt.images.some((im) => im.file_name !== undefined);
   const ids = new Set(gt.images.map((im) => im.id));
   const catByName = new Map(gt.categories.map((c) => [c.name.toLowerCase(), c.id]));
   const catIds = new Set(gt.categories.map((c) => c.id));
@@ -146,8 +139,8 @@ export function alignPredictions(gt: EvalGroundTruth, rows: readonly PredictionR
   const results: CocoResult[] = [];
   for (const row of rows) {
     let imageId: number | undefined;
-    if (row.file_name !== undefined && byName.size > 0) {
-      imageId = byName.get(row.file_name) ?? byBase.get(baseName(row.file_name)) ?? undefined;
+    if (row.file_name !== undefined && hasNames) {
+      imageId = findImage(row.file_name);
     } else if (row.image_id !== undefined && ids.has(row.image_id)) {
       imageId = row.image_id;
     }

@@ -5,10 +5,10 @@
  */
 import type { Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
+import { escapeXml } from '../escape.js';
 import type { AnnotatedImage } from '../dataset/types.js';
 import { lazy } from '../lazy.js';
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** VOC annotation file name for an image: `benign (1).png` → `benign (1).xml`. */
 export function vocFileName(imageFileName: string): string {

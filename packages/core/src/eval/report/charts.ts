@@ -2,16 +2,10 @@
  * The report's charts: Vega-Lite specs compiled and rendered to SVG strings in Node (vega's
  * `View#toSVG()` with the headless renderer: no canvas, no browser, no network).
  */
+import { classColour } from '../../palette.js';
 import type { CocoEvaluation } from '../coco.js';
 import { prCurve } from '../coco.js';
 import type { MalignancyMetrics } from '../malignancy.js';
-
-/** Class colours shared by charts and the gallery: benign green, malignant red, then a palette. */
-export function classColour(name: string, index: number): string {
-  if (name === 'benign') return '#2e7d32';
-  if (name === 'malignant') return '#c62828';
-  return ['#1565c0', '#6a1b9a', '#ef6c00', '#00838f', '#5d4037'][index % 5];
-}
 
 type Spec = Record<string, unknown>;
 
@@ -54,7 +48,7 @@ export function prCurvesSpec(coco: CocoEvaluation): Spec | null {
   const values: { recall: number; precision: number; class: string; iou: string }[] = [];
   const domain: string[] = [];
   const range: string[] = [];
-  coco.perCategory.forEach((c, k) => {
+  coco.perCategory.forEach((c) => {
     let any = false;
     for (const iou of [0.5, 0.75]) {
       const curve = prCurve(coco, c.categoryId, { iouThr: iou });
@@ -64,7 +58,7 @@ export function prCurvesSpec(coco: CocoEvaluation): Spec | null {
     }
     if (any) {
       domain.push(c.name);
-      range.push(classColour(c.name, k));
+      range.push(classColour(c.categoryId));
     }
   });
   if (values.length === 0) return null;
@@ -96,7 +90,7 @@ export function rocSpec(m: MalignancyMetrics): Spec | null {
       { data: { values: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] }, mark: { type: 'line', color: '#9e9e9e', strokeDash: [4, 4] }, encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } } },
       {
         data: { values: curve },
-        mark: { type: 'line', color: '#c62828', strokeWidth: 2, point: { filled: true, size: 24, color: '#c62828' } },
+        mark: { type: 'line', color: classColour(m.malignantCategoryId), strokeWidth: 2, point: { filled: true, size: 24, color: classColour(m.malignantCategoryId) } },
         encoding: {
           x: { field: 'fpr', type: 'quantitative', title: '1 − specificity (false positive rate)', scale: { domain: [0, 1] } },
           y: { field: 'tpr', type: 'quantitative', title: 'sensitivity (true positive rate)', scale: { domain: [0, 1] } },

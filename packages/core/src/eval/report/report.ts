@@ -6,11 +6,14 @@
  * Everything is inline (charts as SVG, thumbnails as data URIs, a few lines of CSS and JS), so the
  * file opens anywhere, offline, and can be attached to an email or a ticket.
  */
+import { isAbsolute, relative } from 'node:path';
+import { escapeXml } from '../../escape.js';
+import { classColour } from '../../palette.js';
 import { COCO_STAT_NAMES } from '../coco.js';
 import type { CocoResult, EvalGroundTruth } from '../coco-input.js';
 import type { ImageOutcome } from '../confusion.js';
-import type { DetectionEvaluation } from '../evaluate.js';
-import { classColour, prCurvesSpec, renderSvg, rocSpec } from './charts.js';
+import { COVERAGE_BASIS, imageLevelDefinition, lesionLevelDefinition, type DetectionEvaluation } from '../evaluate.js';
+import { prCurvesSpec, renderSvg, rocSpec } from './charts.js';
 import { thumbnails, type Thumbnail } from './thumbnails.js';
 
 export interface ReportInput {
@@ -21,8 +24,13 @@ export interface ReportInput {
   /** Image id → image file, for thumbnails; images without one get an empty frame. */
   imagePaths?: ReadonlyMap<number, string>;
   title?: string;
-  /** Shown at the top: where the ground truth and the predictions came from. */
+  /**
+   * Shown at the top: where the ground truth and the predictions came from. Absolute paths are
+   * shown relative to `pathsRelativeTo` (else by their base name): the page never holds one.
+   */
   sources?: { groundTruth?: string; predictions?: string };
+  /** The folder paths in the page are relative to: the report's own folder, typically. */
+  pathsRelativeTo?: string;
   /** Longest thumbnail side in pixels (default 320). */
   thumbnailSize?: number;
   /** At most this many images in the gallery, worst first (default 500). */
@@ -46,9 +54,55 @@ const STAT_LABELS: Record<string, string> = {
   ARl: 'AR large',
 };
 
-/** `&`, `<`, `>`, `"` and `'` as HTML entities: for text and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** An absolute path as the page shows it: relative to `base` (forward slashes), else its base name. */
+function shownPath(p: string, base: string | undefined): string {
+  if (!isAbsolute(p)) return p;
+  const rel = base === undefined ? p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) : relative(base, p) || '.';
+  return rel.split('\\').join('/');
+}
+
+/** Where one tag goes: a rectangle in image pixels. */
+export interface TagPlacement {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+const overlapArea = (a: TagPlacement, b: TagPlacement) =>
+  Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+
+/**
+ * Places the tags of boxes (`bbox` `[x, y, w, h]`, tag `text`) in a `W × H` image so they do not
+ * overlap: each tag, in the given order (put the most important first), takes the first free spot
+ * of: above its box, inside its top edge, then further up and down one tag height at a time; all
+ * kept inside the image. When every spot is taken it takes the least covered one. Text is sized at
+ * `font` pixels, about 0.62 em per character.
+ *
+ * @example placeTags([{ bbox: [10, 40, 50, 50], text: 'benign' }, { bbox: [12, 42, 50, 50], text: 'benign' }], 200, 200, 10)
+ * // → [{ x: 10, y: 27, w: 42.2, h: 13 }, { x: 12, y: 42, w: 42.2, h: 13 }]: the second tag moves inside its box
+ */
+export function placeTags(boxes: readonly { bbox: readonly number[]; text: string }[], W: number, H: number, font: number): TagPlacement[] {
+  const placed: TagPlacement[] = [];
+  const h = font * 1.3;
+  for (const b of boxes) {
+    const w = b.text.length * font * 0.62 + font * 0.5;
+    const x = Math.max(0, Math.min(b.bbox[0], W - w));
+    const y = b.bbox[1];
+    const ys = [y - h, y];
+    for (let k = 1; k * h <= H; k++) ys.push(y - h - k * h, y + k * h);
+    let best: TagPlacement | undefined;
+    let bestCover = Infinity;
+    for (const cy of ys) {
+      if (cy < 0 || cy + h > H) continue;
+      const spot = { x, y: cy, w, h };
+      const cover = placed.reduce((n, p) => n + overlapArea(spot, p), 0);
+      if (cover < bestCover) [best, bestCover] = [spot, cover];
+      if (cover === 0) break;
+    }
+    placed.push(best ?? { x, y: Math.max(0, Math.min(y, H - h)), w, h });
+  }
+  return placed;
 }
 
 const fmt = (v: number | null, digits = 3) => (v === null ? 'n/a' : v === -1 ? '–' : v.toFixed(digits));
@@ -67,7 +121,7 @@ interface GalleryItem {
 
 function galleryItems(input: ReportInput, thumbs: Map<number, Thumbnail>): GalleryItem[] {
   const { gt, results, evaluation } = input;
-  const cats = new Map(gt.categories.map((c, i) => [c.id, { name: c.name, colour: classColour(c.name, i) }]));
+  const cats = new Map(gt.categories.map((c) => [c.id, { name: c.name, colour: classColour(c.id) }]));
   const malignant = evaluation.malignancy.malignantCategoryId;
   const annsByImage = new Map<number, number[]>();
   gt.annotations.forEach((a, i) => {
@@ -131,30 +185,21 @@ function galleryItems(input: ReportInput, thumbs: Map<number, Thumbnail>): Galle
 function boxesSvg(item: GalleryItem, which: 'gt' | 'pred'): string {
   const { width: W, height: H } = item;
   const font = Math.max(10, Math.round(Math.max(W, H) / 28));
-  const parts: string[] = [];
-  const label = (x: number, y: number, text: string, colour: string) => {
-    // a filled tag above the box (below its top edge when there is no room), kept inside the image
-    const h = font * 1.3;
-    const w = text.length * font * 0.62 + font * 0.5;
-    const tx = Math.max(0, Math.min(x, W - w));
-    const ty = y - h >= 0 ? y - h : y;
-    parts.push(`<rect x="${tx}" y="${ty}" width="${w}" height="${h}" fill="${colour}" fill-opacity="0.85"/>`);
-    parts.push(`<text x="${tx + font * 0.25}" y="${ty + font * 1.02}" font-size="${font}" fill="#fff">${escapeHtml(text)}</text>`);
-  };
-  if (which === 'gt') {
-    for (const b of item.gtBoxes) {
-      const [x, y, w, h] = b.bbox;
-      parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${b.colour}" stroke-width="2.5" vector-effect="non-scaling-stroke"${b.crowd ? ' stroke-dasharray="2 3"' : ''}/>`);
-      label(x, y, `${b.name}${b.crowd ? ' (crowd)' : ''}${b.missed ? ' · missed' : ''}`, b.colour);
-    }
-  } else {
-    for (const b of item.predBoxes) {
-      const [x, y, w, h] = b.bbox;
-      const dash = b.kind === 'fp' ? ' stroke-dasharray="6 4"' : '';
-      parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${b.colour}" stroke-width="2.5" vector-effect="non-scaling-stroke"${dash}/>`);
-      label(x, y, `${b.name} ${b.score.toFixed(2)}${b.kind === 'fp' ? ' · FP' : b.kind === 'wrong' ? ' · wrong class' : ''}`, b.colour);
-    }
-  }
+  const boxes =
+    which === 'gt'
+      ? item.gtBoxes.map((b) => ({ bbox: b.bbox, colour: b.colour, dash: b.crowd ? '2 3' : '', text: `${b.name}${b.crowd ? ' (crowd)' : ''}${b.missed ? ' · missed' : ''}` }))
+      : item.predBoxes.map((b) => ({
+          bbox: b.bbox,
+          colour: b.colour,
+          dash: b.kind === 'fp' ? '6 4' : '',
+          text: `${b.name} ${b.score.toFixed(2)}${b.kind === 'fp' ? ' · FP' : b.kind === 'wrong' ? ' · wrong class' : ''}`,
+        }));
+  // boxes first, then their tags (placed so they do not overlap; dark text on the bright class colour)
+  const parts = boxes.map(({ bbox: [x, y, w, h], colour, dash }) => `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${colour}" stroke-width="2.5" vector-effect="non-scaling-stroke"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+  placeTags(boxes, W, H, font).forEach((t, i) => {
+    parts.push(`<rect class="tag" x="${t.x}" y="${t.y}" width="${t.w}" height="${t.h}" fill="${boxes[i].colour}" fill-opacity="0.85"/>`);
+    parts.push(`<text x="${t.x + font * 0.25}" y="${t.y + font * 1.02}" font-size="${font}" fill="#000">${escapeXml(boxes[i].text)}</text>`);
+  });
   return `<svg class="boxes" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" aria-hidden="true">${parts.join('')}</svg>`;
 }
 
@@ -169,8 +214,8 @@ function galleryHtml(items: GalleryItem[], thumbs: Map<number, Thumbnail>, limit
       `<div class="frame${thumb ? ` t${it.id}` : ' blank'}" style="aspect-ratio:${it.width}/${it.height}">${boxesSvg(it, which)}</div>`;
     const badges = it.errors.length ? it.errors.map((e) => `<span class="badge ${e}">${e.replace('-', ' ')}</span>`).join('') : '<span class="badge ok">correct</span>';
     return (
-      `<figure class="card" data-class="${escapeHtml(it.imageClass)}" data-errors="${it.errors.join(' ')}">` +
-      `<figcaption><b>${escapeHtml(it.fileName)}</b> <span class="cls">${escapeHtml(it.imageClass)}</span> ${badges}</figcaption>` +
+      `<figure class="card" data-class="${escapeXml(it.imageClass)}" data-errors="${it.errors.join(' ')}">` +
+      `<figcaption><b>${escapeXml(it.fileName)}</b> <span class="cls">${escapeXml(it.imageClass)}</span> ${badges}</figcaption>` +
       `<div class="pair"><div><div class="cap">ground truth (${it.gtBoxes.length})</div>${frame('gt')}</div>` +
       `<div><div class="cap">predictions ≥ ${scoreThreshold} (${it.predBoxes.length})</div>${frame('pred')}</div></div></figure>`
     );
@@ -181,19 +226,38 @@ function galleryHtml(items: GalleryItem[], thumbs: Map<number, Thumbnail>, limit
 function confusionHtml(ev: DetectionEvaluation): string {
   const cm = ev.confusion;
   const K = cm.categories.length;
-  const max = Math.max(1, ...cm.matrix.flat());
-  const head = `<tr><th>lesion ↓ · detected →</th>${cm.columnLabels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>lesion ↓ · detected →</th>${cm.columnLabels.map((l) => `<th>${escapeXml(l)}</th>`).join('')}</tr>`;
   const rows = cm.matrix.map((row, i) => {
+    // shade by the share of the row (a rate), not the count: 1 of 2 malignant lesions missed is
+    // worse than 10 of 300 benign ones
+    const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((v, j) => {
       if (i === K && j === K) return '<td class="na">–</td>';
       const good = i === j && i < K;
-      const alpha = (0.12 + 0.75 * (v / max)).toFixed(2);
+      const rate = total ? v / total : 0;
+      const alpha = (0.12 + 0.75 * rate).toFixed(2);
       const bg = v === 0 ? 'transparent' : good ? `rgba(46,125,50,${alpha})` : `rgba(198,40,40,${alpha})`;
-      return `<td style="background:${bg}">${v}</td>`;
+      return `<td style="background:${bg}" title="${(100 * rate).toFixed(1)} % of the row">${v}</td>`;
     });
-    return `<tr><th>${escapeHtml(cm.rowLabels[i])}</th>${cells.join('')}</tr>`;
+    return `<tr><th>${escapeXml(cm.rowLabels[i])}</th>${cells.join('')}</tr>`;
   });
-  return `<table class="cm">${head}${rows.join('')}</table><p class="note">Boxes match at IoU ≥ ${cm.iouThreshold} regardless of class (greedy by IoU, each box used once); only detections with score ≥ ${cm.scoreThreshold} count. Diagonal: right class; off-diagonal: lesion found with the wrong class; “missed”: no detection; “false positive”: a detection on no lesion.</p>`;
+  return (
+    `<p class="def"><b>Lesion level</b>: ${escapeXml(lesionLevelDefinition(cm))}.</p>` +
+    `<table class="cm">${head}${rows.join('')}</table><p class="note">Boxes match at IoU ≥ ${cm.iouThreshold} regardless of class (greedy by IoU, each box used once); only detections with score ≥ ${cm.scoreThreshold} count. Diagonal: right class; off-diagonal: lesion found with the wrong class; “missed”: no detection; “false positive”: a detection on no lesion. Cells are shaded by their share of the row; the number is the count.</p>`
+  );
+}
+
+/** How much of the ground truth was predicted on; a warning when not all of it. */
+function coverageHtml(ev: DetectionEvaluation): string {
+  const c = ev.coverage;
+  const limited = c.scoredImages < c.groundTruthImages ? ` Only those ${c.scoredImages} were scored.` : '';
+  const partial = c.predictedImages < c.scoredImages;
+  const text =
+    `Predictions on <b>${c.predictedImages} of ${c.groundTruthImages}</b> ground-truth images (counted: ${escapeXml(COVERAGE_BASIS[c.basis])}).${limited}` +
+    (partial
+      ? ` The other ${c.scoredImages - c.predictedImages} are scored as images where nothing was found: every lesion on them counts as missed. If the predictions were made on part of the images only, limit the ground truth (<code>--split manifest.csv --part test</code> or <code>--only-predicted</code>).`
+      : '');
+  return `<p class="coverage${partial ? ' partial' : ''}" id="coverage">${text}</p>`;
 }
 
 function metricsHtml(ev: DetectionEvaluation): string {
@@ -201,16 +265,17 @@ function metricsHtml(ev: DetectionEvaluation): string {
   const stats = COCO_STAT_NAMES.map((n) => `<tr><th>${n}</th><td>${fmt(s[n])}</td><td class="desc">${STAT_LABELS[n]}</td></tr>`).join('');
   const lesions = ev.coco.perCategory.reduce((n, c) => n + c.numGt, 0);
   const cats =
-    ev.coco.perCategory.map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('') +
+    ev.coco.perCategory.map((c) => `<tr><th>${escapeXml(c.name)}</th><td>${c.numGt}</td><td>${fmt(c.AP)}</td><td>${fmt(c.AP50)}</td></tr>`).join('') +
     (ev.lesion ? `<tr><th>lesion <span class="desc">(class-agnostic)</span></th><td>${lesions}</td><td>${fmt(ev.lesion.AP)}</td><td>${fmt(ev.lesion.AP50)}</td></tr>` : '');
   const m = ev.malignancy;
   return (
     `<div class="tables"><table class="metrics"><tr><th colspan="3">COCO bbox (pycocotools rules)</th></tr>${stats}</table>` +
     `<div><table class="metrics"><tr><th>class</th><th>lesions</th><th>AP</th><th>AP50</th></tr>${cats}</table>` +
-    `<table class="metrics mal"><tr><th colspan="2">Malignant images (flagged when a malignant box scores ≥ ${m.threshold})</th></tr>` +
+    `<table class="metrics mal"><tr><th colspan="2">Image level: flagged malignant (a malignant box scoring ≥ ${m.threshold} anywhere in the image)</th></tr>` +
     `<tr><th>sensitivity</th><td>${fmt(m.sensitivity)} <span class="desc">(${m.truePositives} of ${m.positives} flagged)</span></td></tr>` +
     `<tr><th>specificity</th><td>${fmt(m.specificity)} <span class="desc">(${m.trueNegatives} of ${m.negatives} not flagged)</span></td></tr>` +
-    `<tr><th>ROC AUC</th><td>${fmt(m.auc)}</td></tr></table></div></div>`
+    `<tr><th>ROC AUC</th><td>${fmt(m.auc)}</td></tr></table>` +
+    `<p class="def"><b>Image level</b>: ${escapeXml(imageLevelDefinition(m))}. The lesion-level confusion matrix below counts only lesions a box overlaps, so the two can differ.</p></div></div>`
   );
 }
 
@@ -223,7 +288,8 @@ main{padding:8px 24px 40px;max-width:1500px}h2{font-size:16px;margin:26px 0 10px
 .metrics td.desc,.desc{color:#757575;text-align:left;font-size:12px}.mal{margin-top:14px}
 .cm td{min-width:86px;font-variant-numeric:tabular-nums;font-size:15px}.cm td.na{color:#bdbdbd}
 .charts{display:flex;gap:24px;flex-wrap:wrap}.chart{background:#fff;border:1px solid #e0e0e0;padding:6px}
-.note{color:#616161;font-size:12px;max-width:900px}
+.note{color:#616161;font-size:12px;max-width:900px}.def{font-size:13px;max-width:900px;margin:8px 0}
+.coverage{margin:12px 0 0;padding:8px 12px;border-radius:4px;background:#e8f5e9;max-width:1100px}.coverage.partial{background:#fff3e0;border:1px solid #ef6c00}
 .filters{display:flex;gap:16px;align-items:center;margin:6px 0 14px;position:sticky;top:0;background:#fafafa;padding:8px 0;z-index:2}
 .filters select{font:inherit;padding:2px 6px}#f-count{color:#616161}
 .gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:16px}
@@ -284,20 +350,22 @@ export async function renderEvaluationReport(input: ReportInput): Promise<string
   const title = input.title ?? 'bus-tools evaluation';
   const src = input.sources ?? {};
   const counts = `${input.gt.images.length} images · ${input.gt.annotations.length} lesions · ${input.results.length} detections`;
-  const sub = [src.groundTruth && `ground truth: ${src.groundTruth}`, src.predictions && `predictions: ${src.predictions}`, counts].filter(Boolean).map((s) => escapeHtml(String(s))).join(' &nbsp;·&nbsp; ');
+  const base = input.pathsRelativeTo;
+  const sub = [src.groundTruth && `ground truth: ${shownPath(src.groundTruth, base)}`, src.predictions && `predictions: ${shownPath(src.predictions, base)}`, counts].filter(Boolean).map((s) => escapeXml(String(s))).join(' &nbsp;·&nbsp; ');
   const truncated = gallery.shown < items.length ? ` The ${gallery.shown} worst of ${items.length} images are shown.` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${escapeXml(title)}</title>
 <style>${CSS}
 ${gallery.css}</style></head>
-<body><header><h1>${escapeHtml(title)}</h1><p>${sub}</p></header><main>
+<body><header><h1>${escapeXml(title)}</h1><p>${sub}</p></header><main>
+${coverageHtml(ev)}
 <h2>Metrics</h2>${metricsHtml(ev)}
 <h2>Curves</h2><div class="charts">${charts}</div>
 <h2>Confusion matrix</h2>${confusionHtml(ev)}
 <h2>Images</h2>
-<p class="note">Worst first: missed malignant lesions, then malignant lesions called benign, other misses, class errors and false positives. Left: ground truth (dotted: crowd). Right: detections with score ≥ ${ev.confusion.scoreThreshold} (dashed: false positive).${truncated}${notes.length ? ` ${notes.length} thumbnails could not be made: ${escapeHtml(notes.slice(0, 3).join('; '))}` : ''}</p>
-<div class="filters"><label>class <select id="f-class"><option value="all">all</option>${classes.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join('')}</select></label>
+<p class="note">Worst first: missed malignant lesions, then malignant lesions called benign, other misses, class errors and false positives. Left: ground truth (dotted: crowd). Right: detections with score ≥ ${ev.confusion.scoreThreshold} (dashed: false positive).${truncated}${notes.length ? ` ${notes.length} thumbnails could not be made: ${escapeXml(notes.slice(0, 3).map((n) => n.replace(/^(.*?): no thumbnail/, (_, p: string) => `${shownPath(p, base)}: no thumbnail`)).join('; '))}` : ''}</p>
+<div class="filters"><label>class <select id="f-class"><option value="all">all</option>${classes.map((c) => `<option value="${escapeXml(c)}">${escapeXml(c)}</option>`).join('')}</select></label>
 <label>outcome <select id="f-error"><option value="all">all</option><option value="any">any error</option><option value="missed">missed lesion</option><option value="false-positive">false positive</option><option value="wrong-class">wrong class</option><option value="correct">correct</option></select></label>
 <span id="f-count"></span></div>
 <div class="gallery">
