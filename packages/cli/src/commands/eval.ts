@@ -58,7 +58,7 @@ export const evalCommand: BusCommand<EvalArgs> = {
       ['ground truth from the masks', '$0 eval --gt Dataset_BUSI_with_GT --pred out/detections.json'],
       ['COCO ground truth, metrics for scripts', '$0 eval --gt annotations.json --pred detections.csv --json'],
       ['a Datature CSV as ground truth, its sizes from the images; an HTML report', '$0 eval --gt busi.csv --images scans --pred pred.json --report r.html'],
-      ['score the test part of a split only', '$0 eval --gt busi --split parts/manifest.csv --part test --pred p.json'],
+      ['score the test part of a split only', '$0 eval --gt busi --split out/manifest.csv --part test --pred p.json'],
       ['predict and evaluate in one go', '$0 eval --model model.onnx Dataset_BUSI_with_GT --report report.html'],
       ['the bundled BUSI model on a dataset', '$0 eval Dataset_BUSI_with_GT'],
     ]);
