@@ -27,7 +27,10 @@ const SAMPLE = join(ROOT, 'fixtures', 'sample-busi');
 const keep = process.argv.includes('--keep');
 const work = mkdtempSync(join(tmpdir(), 'bus-tools-pack-'));
 const project = join(work, 'use');
-const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_prefer_offline: 'true' };
+// Run as `npm run check:pack`, this process inherits npm's variables for this repository (its
+// prefix, package and script); the new project must not see them.
+const inherited = Object.entries(process.env).filter(([k]) => !/^npm_(package_|lifecycle_|config_local_prefix$)/.test(k));
+const env = { ...Object.fromEntries(inherited), ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_prefer_offline: 'true' };
 
 /** Runs a command; on failure prints its output and the step, and exits 1. */
 function step(name, file, args, cwd) {
