@@ -11,7 +11,7 @@
  *    @bus-tools/infer) on one image; TypeScript type-checks the same script against the installed
  *    declarations; `npx bus-tools --help` runs.
  *
- * Prints one line per step and exits 1 at the first that fails, naming it. Takes about a minute
+ * Prints one line per step and exits 1 at the first that fails, naming it. Takes a minute or two
  * (the install), so it is a check of its own in .ci/run, not a jest test.
  *
  * Options: --keep (leave the temporary folder and print its path).
