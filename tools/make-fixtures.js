@@ -19,7 +19,8 @@ import { mkdirSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { encodeMaskPng, mulberry32 } from '@bus-tools/core';
+import { mulberry32 } from '@bus-tools/core';
+import { encodeMaskPng } from '../fixtures/png-encode.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:eval`: COCO bbox evaluation speed on a generated case the size the issue names:
+ * `npm run bench:eval`: COCO bbox evaluation speed on a generated case the size of a large evaluation:
  * 5,000 images, ~8k ground-truth boxes, ~11k detections, two categories (benign, malignant).
  *
  * The case is seeded (same numbers every run). It times `evaluateCocoBbox` (COCOeval's evaluate +

@@ -6,7 +6,7 @@
  * - bare session.run: onnxruntime-node used directly on the same model, the input tensors decoded
  *   and resized beforehand so only inference is timed; twice: with onnxruntime's defaults (one
  *   session, a thread per core, idle threads spin) and with those defaults minus spinning. The
- *   faster is the baseline the issue's 90 % goal is measured against;
+ *   faster is the baseline predict's throughput goal (90 % of it) is measured against;
  * - bare pool: predict's own CPU sessions (one single-threaded copy of the model per core, in worker
  *   threads, `openOnnxSession(…, { sessions: 'auto' })`) fed the same pre-decoded tensors, one per
  *   session at a time: inference alone, as predict runs it. The whole command against this line is

@@ -43,7 +43,7 @@ function explainUsageError(msg: string, argv: readonly string[]): string {
 export function createCli(io: Io = processIo(), argv: readonly string[] = []): Argv {
   let cli = yargs()
     .scriptName('bus-tools')
-    .usage('$0 <command> [options]\n\nBreast-ultrasound lesion data: BUSI masks → boxes → Datature upload folders,\nONNX prediction and COCO evaluation.')
+    .usage('$0 <command> [options]\n\nBreast-ultrasound lesion data: BUSI masks → boxes → Datature upload folders,\nlint and split, ONNX prediction, COCO evaluation and a local web page (serve).')
     .strict()
     .demandCommand(1, 'Choose a command; `bus-tools --help` lists them.')
     .recommendCommands()

@@ -45,10 +45,6 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 export type ErrorOutcome = (typeof ERROR_CODES)[ErrorCode]['outcome'];
 
-export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
-}
-
 export class BusToolsError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;
@@ -76,11 +72,8 @@ export function invalidParameterError(name: string, expected: string, actual: un
 }
 
 export const is = {
-  defined: <T>(v: T | undefined | null): v is T => v !== undefined && v !== null,
   integer: (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v),
   inRange: (v: number, min: number, max: number): boolean => v >= min && v <= max,
-  string: (v: unknown): v is string => typeof v === 'string',
-  nonEmptyString: (v: unknown): v is string => typeof v === 'string' && v.length > 0,
 };
 
 /** Throws `invalidParameterError` unless `value` is an integer in [min, max]. */

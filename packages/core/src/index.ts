@@ -9,7 +9,6 @@ export * from './mask/runs.js';
 export * from './natural.js';
 export * from './random.js';
 export * from './image.js';
-export * from './png/encode.js';
 export * from './dataset/index.js';
 export * from './atomic.js';
 export * from './fs/walk.js';

@@ -1,7 +1,7 @@
 /**
- * Predicting on many images: a small pipeline in which the next images are read, decoded and
- * resized (sharp, on libuv's thread pool) while the model runs on the current ones: on the CPU, one
- * image per worker session at once (see backend/pool.ts).
+ * Predicting on many images: a small pipeline in which the main thread reads, decodes and resizes
+ * the next images (plain PNGs in JavaScript, other formats through sharp: see image.ts) while the
+ * model runs on the current ones: on the CPU, one image per worker session at once (see backend/pool.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';

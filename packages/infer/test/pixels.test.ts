@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { decodePngPixels, encodeMaskPng } from '@bus-tools/core';
+import { decodePngPixels } from '@bus-tools/core';
 import { grayToRgb, resizePixels } from '@bus-tools/infer';
 import { BUSI_DATASET, describeWithBusi } from '../../../fixtures/index.js';
+import { encodeMaskPng } from '../../../fixtures/png-encode.js';
 
 // A 37x23 test card: gradients and a few sharp edges, different in each channel.
 const W = 37;

@@ -71,11 +71,8 @@ function unionBox(comps: Component[], label: string, classId: number): Detection
   return xyxy && { xyxy, label, classId, area: comps.reduce((n, c) => n + c.area, 0) };
 }
 
-/**
- * Boxes for one image's decoded masks (all the image's size), in the given mode. Pure: exported
- * for tests and for tools that decode masks themselves.
- */
-export function boxesFromMasks(
+/** Boxes for one image's decoded masks (all the image's size), in the given mode. Pure. */
+function boxesFromMasks(
   masks: readonly MaskRuns[],
   mode: BoxMode,
   minArea: number,

@@ -61,11 +61,6 @@ export function pairwiseSum(a: Float64Array, start = 0, n = a.length - start): n
   return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
 }
 
-/** `np.mean` of the first `n` values of `a` (pairwise sum divided by the count). */
-export function npMean(a: Float64Array, n = a.length): number {
-  return pairwiseSum(a, 0, n) / n;
-}
-
 /** `np.spacing(1)`: the distance from 1 to the next double, `2 ** -52`. */
 export const NP_SPACING_1 = Number.EPSILON;
 

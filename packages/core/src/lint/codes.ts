@@ -1,7 +1,6 @@
 /** What lint reports: the finding shape and every code with what it means for the user. */
 
 export type LintSeverity = 'error' | 'warning' | 'info';
-export const LINT_SEVERITIES: readonly LintSeverity[] = ['error', 'warning', 'info'];
 
 /** One thing lint found. */
 export interface LintFinding {

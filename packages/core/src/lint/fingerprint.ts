@@ -16,11 +16,6 @@
 /** Side of the thumbnail the hash and the NCC are computed on, in pixels. */
 export const THUMB_SIZE = 32;
 
-/** BT.601 luma (0–255) of an 8-bit RGB buffer: `0.299 R + 0.587 G + 0.114 B`, rounded (16-bit fixed point). */
-export function lumaFromRgb(rgb: Uint8Array, width: number, height: number): Uint8Array {
-  return lumaAndColour(rgb, width * height, 256).gray;
-}
-
 /**
  * Pixels whose colour channels differ by at least `minChroma` (max(R,G,B) − min(R,G,B)): Doppler
  * colour, coloured calipers and annotation overlays. Gray ultrasound has a spread of 0 (PNG) or a few

@@ -1,9 +1,10 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync, statSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverDataset, encodeMaskPng, extractBoxes, xyxyToXywh } from '@bus-tools/core';
+import { discoverDataset, extractBoxes, xyxyToXywh } from '@bus-tools/core';
 import { FIXTURES, SAMPLE_BUSI } from '../../../../fixtures/index.js';
+import { encodeMaskPng } from '../../../../fixtures/png-encode.js';
 
 interface ExpectedImage {
   label: string;
@@ -87,8 +88,10 @@ describe('discoverDataset: the files it walks', () => {
     }
   });
 
-  // Root reads every folder whatever its permissions: as root (CI), the check runs the built CLI as
-  // user nobody (setpriv); as anyone else, in this process.
+  // Root reads every folder whatever its permissions. As root (CI, containers), the check runs the
+  // built CLI as the owner of this checkout with every capability dropped (setpriv, in util-linux),
+  // so the folder's permissions apply and the CLI can still read itself even where the checkout's
+  // parent folder is closed to other users; as anyone else, in this process.
   test('an unreadable subfolder is UNREADABLE, naming the folder', async () => {
     touch('benign/benign (1).png', 'benign/benign (1)_mask.png', 'malignant/malignant (1).png');
     chmodSync(join(root, 'malignant'), 0);
@@ -98,9 +101,11 @@ describe('discoverDataset: the files it walks', () => {
         await expect(discoverDataset(root)).rejects.toThrow(`permission denied, scandir '${join(root, 'malignant')}'`);
         return;
       }
-      chmodSync(root, 0o755);
       const cli = join(FIXTURES, '..', 'packages', 'cli', 'bin', 'bus-tools.js');
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
+      const { uid, gid } = statSync(cli);
+      chownSync(root, uid, gid);
+      const drop = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
+      const r = spawnSync('setpriv', [...drop, process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
       expect(r.error).toBeUndefined(); // setpriv is in util-linux, on every Debian
       expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions. [UNREADABLE]\n`);
       expect(r.status).toBe(1);

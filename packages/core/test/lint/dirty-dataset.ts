@@ -6,8 +6,9 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { encodeMaskPng, decodeMaskPng } from '@bus-tools/core';
+import { decodeMaskPng } from '@bus-tools/core';
 import { SAMPLE_BUSI } from '../../../../fixtures/index.js';
+import { encodeMaskPng } from '../../../../fixtures/png-encode.js';
 
 /** Binary pixels of a sample mask (for reusing a lesion under another encoding). */
 export function maskPixels(path: string): { px: Uint8Array; width: number; height: number } {

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { components, decodeMaskPng, encodeMaskPng, readPngHeader, runsFromPixels, type MaskEncoding } from '@bus-tools/core';
+import { components, decodeMaskPng, readPngHeader, runsFromPixels } from '@bus-tools/core';
+import { encodeMaskPng, type MaskEncoding } from '../../../../fixtures/png-encode.js';
 
 // A 13×6 mask: a blob touching the left border, a diagonal pair, and a pixel in the last column
 // (13 columns: the 1-bit rows do not end on a byte boundary).
