@@ -43,10 +43,25 @@ describe('decodeForModel', () => {
     expect([img.width, img.height]).toEqual([10, 30]);
   });
 
-  test('an undecodable file is a BAD_IMAGE error naming it', async () => {
-    const file = join(tmp, 'broken.png');
+  test('content that is no image format is UNSUPPORTED_FORMAT, whatever its name', async () => {
+    const file = join(tmp, 'text.png');
     writeFileSync(file, 'not an image');
-    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'BAD_IMAGE', file, message: expect.stringMatching(/broken\.png: not a readable image \(.+\); skipped$/) });
+    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', file, message: expect.stringMatching(/text\.png: not an image format bus-tools reads/) });
+  });
+
+  test('a truncated PNG is a BAD_IMAGE error naming it', async () => {
+    const file = join(tmp, 'cut.png');
+    const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#808080' } }).png().toBuffer();
+    writeFileSync(file, png.subarray(0, png.length - 20));
+    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'BAD_IMAGE', file, message: expect.stringMatching(/cut\.png: truncated PNG/) });
+  });
+
+  test('a JPEG named .png is read as the JPEG it is', async () => {
+    const file = join(tmp, 'really-a-jpeg.png');
+    await sharp(Buffer.from(halves(3, 255).data), { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 100 }).toFile(file);
+    const img = await decodeForModel(file, 8, 8);
+    expect([img.width, img.height]).toEqual([40, 20]);
+    pixel(img.pixels, 40, 2, 10).forEach((v) => expect(Math.abs(v - 200)).toBeLessThanOrEqual(3));
   });
 });
 

@@ -80,7 +80,7 @@ describe('discoverDataset: the files it walks', () => {
       const cli = join(FIXTURES, '..', 'packages', 'cli', 'bin', 'bus-tools.js');
       const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
       expect(r.error).toBeUndefined(); // setpriv is in util-linux, on every Debian
-      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions.\n`);
+      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions. [UNREADABLE]\n`);
       expect(r.status).toBe(1);
     } finally {
       chmodSync(join(root, 'malignant'), 0o755);
@@ -177,7 +177,7 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
     const cases: Record<string, Buffer | null> = {
       'benign (2)': Buffer.alloc(0), // zero-byte mask
       'benign (3)': good.subarray(0, good.length - 30), // truncated
-      'benign (4)': Buffer.from('this is a JPEG, honest'), // not a PNG
+      'benign (4)': Buffer.from('this is a JPEG, honest'), // not a PNG: masks are PNG by content
       'benign (5)': encodeMaskPng(new Uint8Array(10 * 10).fill(1), 10, 10, 'gray1'), // wrong size
     };
     for (const [name, mask] of Object.entries(cases)) {
@@ -199,7 +199,7 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
     expect(byCode).toEqual([
       ['BAD_IMAGE', 'benign/benign (2)_mask.png', 'error'],
       ['BAD_IMAGE', 'benign/benign (3)_mask.png', 'error'],
-      ['BAD_IMAGE', 'benign/benign (4)_mask.png', 'error'],
+      ['UNSUPPORTED_MASK', 'benign/benign (4)_mask.png', 'error'],
       ['SIZE_MISMATCH', 'benign/benign (5)_mask.png', 'error'],
       ['MASK_WITHOUT_IMAGE', 'benign/benign (6)_mask.png', 'error'],
       ['IMAGE_WITHOUT_MASK', 'benign/benign (7).png', 'error'],
