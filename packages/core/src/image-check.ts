@@ -2,7 +2,7 @@
  * One structural check for image files, so every command gives the same file the same verdict:
  * the format comes from the first bytes (never the name), the size from the header (refused over the
  * pixel limit before anything is decoded), and the structure is walked without decoding pixels —
- * PNG: every chunk in bounds up to IEND; JPEG: SOI, a frame header, a scan, and EOI at the end.
+ * PNG: the file ends with IEND (else every chunk is walked to say what is wrong); JPEG: SOI, a frame header, a scan, and EOI at the end.
  * Pure functions over a `ByteSource`, so files are read a few bytes at a time and buffers in memory
  * are checked alike. `checkImage` (image.ts) applies it to files.
  */
@@ -76,26 +76,33 @@ export function checkImageSource(src: ByteSource, file: string, maxPixels: numbe
   );
 }
 
+/** The IEND chunk as every PNG ends: length 0, type, CRC. */
+const IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
 /** Chunk types are four ASCII letters. */
-const isChunkType = (b: Uint8Array) => b.length === 4 && [...b].every((c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /**
- * Walks a PNG's chunks to IEND without inflating anything: header valid and within `maxPixels`,
- * every chunk inside the file, image data present, IEND reached.
+ * Checks a PNG without inflating anything: header valid and within `maxPixels`, and the file ends
+ * with the IEND chunk, the one test a cut-off copy always fails. A file that does not end so (trailing
+ * bytes after IEND, or damage) gets the full walk: every chunk inside the file, image data present,
+ * IEND reached, and a message saying what is wrong.
  */
 function checkPng(src: ByteSource, file: string, maxPixels: number): CheckedImage {
   const h = readPngHeader(src.read(0, 33), file);
   assertPixelLimit(h.width, h.height, file, maxPixels);
+  const result: CheckedImage = { format: 'png', width: h.width, height: h.height };
+  const tail = src.size >= 45 + 12 ? src.read(src.size - 12, 12) : undefined;
+  if (tail && IEND.every((b, i) => tail[i] === b)) return result;
   let pos = 8;
   let idat = false;
   let plte = false;
   for (;;) {
     if (pos + 12 > src.size) throw bad(file, 'truncated PNG: the file ends before IEND; it was probably cut off while copying');
     const b = src.read(pos, 8);
-    const len = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
-    const typeBytes = b.subarray(4, 8);
-    if (!isChunkType(typeBytes)) throw bad(file, `corrupt PNG: no chunk type at byte ${pos + 4}`);
-    const type = String.fromCharCode(...typeBytes);
+    const len = b[0] * 0x1000000 + ((b[1] << 16) | (b[2] << 8) | b[3]);
+    if (!(isLetter(b[4]) && isLetter(b[5]) && isLetter(b[6]) && isLetter(b[7]))) throw bad(file, `corrupt PNG: no chunk type at byte ${pos + 4}`);
+    const type = String.fromCharCode(b[4], b[5], b[6], b[7]);
     if (len > 0x7fffffff || pos + 12 + len > src.size) throw bad(file, `truncated PNG: chunk ${type} runs past the end of the file`);
     if (type === 'IDAT') idat = true;
     else if (type === 'PLTE') plte = true;
@@ -104,7 +111,7 @@ function checkPng(src: ByteSource, file: string, maxPixels: number): CheckedImag
   }
   if (!idat) throw bad(file, 'truncated PNG: no image data (IDAT) found');
   if (h.colorType === 3 && !plte) throw bad(file, 'corrupt PNG: palette image without a PLTE chunk');
-  return { format: 'png', width: h.width, height: h.height };
+  return result;
 }
 
 // Start-of-frame markers (baseline, progressive, lossless, arithmetic…); C4 DHT, C8 JPG and CC DAC are not frames.
