@@ -1,8 +1,9 @@
 /**
  * One structural check for image files, so every command gives the same file the same verdict:
  * the format comes from the first bytes (never the name), the size from the header (refused over the
- * pixel limit before anything is decoded), and the structure is walked without decoding pixels —
- * PNG: the file ends with IEND (else every chunk is walked to say what is wrong); JPEG: SOI, a frame header, a scan, and EOI at the end.
+ * pixel limit before anything is decoded), and the structure is checked without decoding pixels —
+ * PNG: the file ends with IEND (else every chunk is walked to say what is wrong); JPEG: SOI, a frame
+ * header, a scan, and EOI at the end.
  * Pure functions over a `ByteSource`, so files are read a few bytes at a time and buffers in memory
  * are checked alike. `checkImage` (image.ts) applies it to files.
  */

@@ -7,7 +7,6 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BusToolsError, describeError } from './errors.js';
 import { checkImageSource, type ByteSource, type CheckedImage } from './image-check.js';
 import { assertPixelLimit, maxPixelsOption } from './image-limit.js';
-import { isPng, readPngHeader } from './png/chunks.js';
 
 export interface ImageSize {
   width: number;
@@ -22,34 +21,6 @@ export function loadSharp(): Promise<typeof import('sharp')> {
   return sharpModule;
 }
 
-function readHead(path: string, bytes: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (cause) {
-    throw new BusToolsError('UNREADABLE', `${path}: cannot be read (${describeError(cause)})`, { file: path, cause });
-  }
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Width and height of a PNG file from its header, synchronously; undefined when the file is not a
- * PNG (then use `readImageSize`). Reads 33 bytes and checks nothing else (`checkImage` does).
- * @throws BusToolsError naming the file when it is unreadable, empty or a corrupt PNG.
- */
-export function readPngSizeSync(path: string): ImageSize | undefined {
-  const head = readHead(path, 33);
-  if (!isPng(head) && !/\.png$/i.test(path)) return undefined;
-  const h = readPngHeader(head, path);
-  return { width: h.width, height: h.height, format: 'png' };
-}
-
 export interface CheckImageOptions {
   /** Refuse images whose header declares more pixels. Default `DEFAULT_MAX_PIXELS` (16383 × 16383). */
   maxPixels?: number;
@@ -57,9 +28,10 @@ export interface CheckImageOptions {
 
 /**
  * The one image check every command applies before it uses an image: the format from the content
- * (not the name), the size from the header, the structure walked without decoding pixels (PNG: chunks
- * to IEND; JPEG: SOI, frame header, scan, EOI; WebP, TIFF, GIF: sharp reads the header). Cheap: a
- * sound PNG costs two small reads (its header and its last 12 bytes).
+ * (not the name), the size from the header, the structure checked without decoding pixels (PNG: it
+ * ends with IEND, else every chunk is walked to say what is wrong; JPEG: SOI, frame header, scan, EOI;
+ * WebP, TIFF, GIF: sharp reads the header). Cheap: a sound PNG costs two small reads (its first 64
+ * bytes and its last 12).
  *
  * @example
  *   await checkImage('benign (1).png'); // { format: 'png', width: 562, height: 471 }
