@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { decodePngRows } from '../../packages/core/dist/png/decode.js';
+import { decodePngRows } from '../../packages/core/dist/png/chunks.js';
 
 const root = process.argv[2];
 const inflateOnly = process.argv.includes('--inflate-only');

@@ -8,7 +8,10 @@
  * Rounds interleave the commands so machine noise hits all alike; medians and ratios are printed,
  * and the OpenCV output is checked to be identical to ours.
  *
- *   npm run bench [-- --rounds 11] [-- DATASET_ROOT]
+ * `--baseline DIR` also runs masks2csv from another built checkout (e.g. the commit before a change) in the
+ * same rounds, checks its CSV is identical and prints the ratio: a before/after figure from one run.
+ *
+ *   npm run bench [-- --rounds 11] [-- --baseline ../old-checkout] [-- DATASET_ROOT]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args.splice(roundsAt, 2)[1]) : 11;
+const baselineAt = args.indexOf('--baseline');
+const baseline = baselineAt >= 0 ? resolve(args.splice(baselineAt, 2)[1]) : undefined;
 const dataset = resolve(args[0] ?? join(ROOT, '../shared/busi'));
 if (!existsSync(dataset)) {
   console.error(`bench: ${dataset} not found; pass the BUSI folder (the one holding Dataset_BUSI_with_GT)`);
@@ -32,6 +37,7 @@ const ours = join(tmp, 'ours.csv');
 
 const commands = [
   { name: 'bus-tools masks2csv', cmd: process.execPath, argv: [join(ROOT, 'packages/cli/bin/bus-tools.js'), 'masks2csv', dataset, '-o', ours, '--force'] },
+  ...(baseline ? [{ name: 'baseline masks2csv', cmd: process.execPath, argv: [join(baseline, 'packages/cli/bin/bus-tools.js'), 'masks2csv', dataset, '-o', join(tmp, 'baseline.csv'), '--force'] }] : []),
   { name: 'decode only (same masks)', cmd: process.execPath, argv: [join(ROOT, 'tools/bench/decode-only.js'), dataset] },
   { name: 'inflate only (floor)', cmd: process.execPath, argv: [join(ROOT, 'tools/bench/decode-only.js'), dataset, '--inflate-only'] },
   { name: 'decode only with sharp (context)', cmd: process.execPath, argv: [join(ROOT, 'tools/bench/decode-only.js'), dataset, '--sharp'] },
@@ -80,6 +86,10 @@ const ex = med['in-process extract'];
 const de = med['in-process decode'];
 console.log(`\nin-process, after module loading (fresh process each): extract ${ex.toFixed(0)} ms (${((ex / masks) * 1000).toFixed(0)} µs/mask) vs decode only ${de.toFixed(0)} ms (${((de / masks) * 1000).toFixed(0)} µs/mask): ${(ex / de).toFixed(2)}×`);
 console.log(`per mask file: ${((ourMs / masks) * 1000).toFixed(0)} µs whole process, ${(((ourMs - med['node -e 0 (startup)']) / masks) * 1000).toFixed(0)} µs without Node's own startup`);
+if (baseline) {
+  const same = readFileSync(join(tmp, 'baseline.csv'), 'utf8') === csv;
+  console.log(`this checkout / baseline (${baseline}): ${(ourMs / med['baseline masks2csv']).toFixed(3)}× (${same ? 'identical CSV output' : 'OUTPUT DIFFERS'})`);
+}
 if (haveOpenCv) {
   const cv = readFileSync(join(tmp, 'opencv.csv'), 'utf8');
   console.log(`OpenCV / bus-tools: ${(med['Python/OpenCV script'] / ourMs).toFixed(2)}× (${cv === csv ? 'identical CSV output' : 'OUTPUT DIFFERS'})`);

@@ -14,6 +14,13 @@ export type BoxMode = (typeof BOX_MODES)[number];
  */
 export const DEFAULT_MIN_AREA = 50;
 
+/**
+ * The most pixels (width × height, from the file's header) an image or mask may have before bus-tools
+ * refuses it without decoding it: sharp's `limitInputPixels`, 16383 × 16383. Ultrasound scans are far
+ * smaller (BUSI: about 500 × 500; large exports a few thousand pixels a side).
+ */
+export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+
 /** The upload formats `export` and `split` write; `FORMATS` (formats/index.ts) describes each. */
 export const EXPORT_FORMATS = ['datature-csv-wh', 'datature-csv-4c', 'coco', 'voc', 'yolo'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

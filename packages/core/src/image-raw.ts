@@ -3,7 +3,8 @@
  * Lint and split read every image once through here.
  */
 import { BusToolsError, describeError } from './errors.js';
-import { loadSharp } from './image.js';
+import { checkImage, loadSharp, type CheckImageOptions } from './image.js';
+import { maxPixelsOption } from './image-limit.js';
 
 export interface RgbImage {
   width: number;
@@ -18,12 +19,15 @@ export interface RgbImage {
  *
  * @example
  *   const { width, height, data } = await readImageRgb('benign (1).png'); // data.length = 3 * width * height
- * @throws BusToolsError `BAD_IMAGE` naming the file when it is empty, truncated or not an image.
+ * The file passes `checkImage` first, so it gets the same verdict as everywhere else.
+ * @throws BusToolsError as `checkImage`; `BAD_IMAGE` naming the file when decoding fails.
  */
-export async function readImageRgb(path: string): Promise<RgbImage> {
+export async function readImageRgb(path: string, options: CheckImageOptions = {}): Promise<RgbImage> {
+  const maxPixels = maxPixelsOption(options.maxPixels);
+  await checkImage(path, { maxPixels });
   const sharp = (await loadSharp()).default;
   try {
-    const { data, info } = await sharp(path, { failOn: 'truncated' })
+    const { data, info } = await sharp(path, { failOn: 'truncated', limitInputPixels: maxPixels })
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })

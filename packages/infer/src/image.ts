@@ -5,7 +5,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { BusToolsError, decodePngPixels, describeError, escapeXml, isPng, loadSharp, readPngHeader, writeFileAtomic, type Detection, type PngPixels } from '@bus-tools/core';
+import {
+  assertPixelLimit,
+  BusToolsError,
+  checkImageBytes,
+  decodePngPixels,
+  DEFAULT_MAX_PIXELS,
+  describeError,
+  escapeXml,
+  isPng,
+  loadSharp,
+  maxPixelsOption,
+  writeFileAtomic,
+  type Detection,
+  type PngPixels,
+} from '@bus-tools/core';
 import { grayToRgb, resizePixels } from './resize.js';
 import { cellSize, drawingScale, drawLayouts, layoutDetections, type GlyphAtlas } from './draw.js';
 
@@ -30,17 +44,29 @@ const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
  * is applied. Plain PNGs (no interlacing, ICC profile or EXIF: ultrasound exports) are decoded here
  * in JavaScript, which on BUSI images costs about half of what sharp's decode and resize do and gives
  * the same pixels; anything else goes through sharp. Gray images stay single-channel until the end.
- * @throws BusToolsError `BAD_IMAGE` naming the file when it cannot be decoded.
+ *
+ * Before decoding, the bytes pass core's image check (`checkImageBytes`), so predict gives a file the
+ * same verdict as export, masks2csv and lint: the format is judged from the content, not the name.
+ * @throws BusToolsError `UNREADABLE`, `UNSUPPORTED_FORMAT`, `IMAGE_TOO_LARGE` (over `maxPixels`, default
+ *   `DEFAULT_MAX_PIXELS`: refused from the header, nothing decoded), `BAD_IMAGE` (truncated, damaged, or
+ *   it cannot be decoded), each naming the file.
  */
-export async function decodeForModel(path: string, inputWidth: number, inputHeight: number): Promise<DecodedImage> {
+export async function decodeForModel(path: string, inputWidth: number, inputHeight: number, options: { maxPixels?: number } = {}): Promise<DecodedImage> {
+  const maxPixels = maxPixelsOption(options.maxPixels);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (cause) {
     throw new BusToolsError('UNREADABLE', `${path}: cannot be read (${describeError(cause)})`, { file: path, cause });
   }
+  const checked = checkImageBytes(bytes, path, { maxPixels });
+  if (checked.width === 0) {
+    // WebP, TIFF, GIF: the size from sharp's header reader, refused before decoding like the others.
+    const meta = await (await loadSharp()).default(bytes).metadata().catch(() => undefined);
+    if (meta?.width && meta.height) assertPixelLimit(meta.width, meta.height, path, maxPixels);
+  }
   try {
-    return await decodeBufferForModel(bytes, inputWidth, inputHeight, { name: path });
+    return await decodeBufferForModel(bytes, inputWidth, inputHeight, { name: path, maxPixels });
   } catch (cause) {
     throw new BusToolsError('BAD_IMAGE', `${(cause as Error).message}; skipped`, { file: path, cause });
   }
@@ -66,20 +92,17 @@ export interface DecodeBufferOptions {
 export async function decodeBufferForModel(bytes: Buffer, inputWidth: number, inputHeight: number, options: DecodeBufferOptions = {}): Promise<DecodedImage> {
   const name = options.name ?? 'image';
   try {
-    return await decodeBytes(bytes, name, inputWidth, inputHeight, options.maxPixels);
+    return await decodeBytes(bytes, name, inputWidth, inputHeight, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   } catch (cause) {
+    if (cause instanceof BusToolsError && cause.code === 'IMAGE_TOO_LARGE') throw cause;
     const why = cause instanceof BusToolsError ? cause.message.replace(`${name}: `, '') : describeError(cause);
     throw new BusToolsError('BAD_IMAGE', `${name}: not a readable image (${why})`, { cause });
   }
 }
 
-async function decodeBytes(bytes: Buffer, name: string, inputWidth: number, inputHeight: number, maxPixels?: number): Promise<DecodedImage> {
-  let png: PngPixels | undefined;
-  if (isPng(bytes)) {
-    const h = readPngHeader(bytes, name);
-    if (maxPixels !== undefined && h.width * h.height > maxPixels) throw new Error(`${h.width}x${h.height} is more than ${maxPixels} pixels`);
-    png = decodePngPixels(bytes, name);
-  }
+async function decodeBytes(bytes: Buffer, name: string, inputWidth: number, inputHeight: number, maxPixels: number): Promise<DecodedImage> {
+  // decodePngPixels refuses a PNG over maxPixels from its header (IMAGE_TOO_LARGE); sharp does likewise.
+  const png = isPng(bytes) ? decodePngPixels(bytes, name, { maxPixels }) : undefined;
   const px = png ?? (await decodeWithSharp(bytes, maxPixels));
   const small = resizePixels(px.data, px.width, px.height, px.channels, inputWidth, inputHeight);
   const gray = px.channels === 1;
@@ -98,9 +121,9 @@ async function decodeBytes(bytes: Buffer, name: string, inputWidth: number, inpu
   };
 }
 
-async function decodeWithSharp(bytes: Buffer, maxPixels?: number): Promise<PngPixels> {
+async function decodeWithSharp(bytes: Buffer, maxPixels: number): Promise<PngPixels> {
   const sharp = (await loadSharp()).default;
-  const { data, info } = await sharp(bytes, { autoOrient: true, ...(maxPixels !== undefined ? { limitInputPixels: maxPixels } : {}) }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, { autoOrient: true, limitInputPixels: maxPixels }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   if (channels !== 3 || data.length !== width * height * 3) throw new Error(`decoded to ${channels} channels`);
   return { width, height, channels: 3, data: view(data) };

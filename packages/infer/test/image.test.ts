@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { jpegClaiming, pngClaiming } from '../../core/test/png/crafted.js';
 import { classColour, decodeForModel, drawLayouts, glyphAtlas, layoutDetections, tagText, writeAnnotated } from '@bus-tools/infer';
 
 let tmp: string;
@@ -43,10 +44,47 @@ describe('decodeForModel', () => {
     expect([img.width, img.height]).toEqual([10, 30]);
   });
 
-  test('an undecodable file is a BAD_IMAGE error naming it', async () => {
-    const file = join(tmp, 'broken.png');
+  test('content that is no image format is UNSUPPORTED_FORMAT, whatever its name', async () => {
+    const file = join(tmp, 'text.png');
     writeFileSync(file, 'not an image');
-    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'BAD_IMAGE', file, message: expect.stringMatching(/broken\.png: not a readable image \(.+\); skipped$/) });
+    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', file, message: expect.stringMatching(/text\.png: not an image format bus-tools reads/) });
+  });
+
+  test('a truncated PNG is a BAD_IMAGE error naming it', async () => {
+    const file = join(tmp, 'cut.png');
+    const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#808080' } }).png().toBuffer();
+    writeFileSync(file, png.subarray(0, png.length - 20));
+    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'BAD_IMAGE', file, message: expect.stringMatching(/cut\.png: truncated PNG/) });
+  });
+
+  test.each([
+    ['PNG', 'big.png', () => pngClaiming(20000, 20000)],
+    ['JPEG', 'big.jpg', () => jpegClaiming(20000, 20000)],
+  ])('a %s header claiming 20000 x 20000 is refused at once (IMAGE_TOO_LARGE), nothing decoded', async (_name, name, make) => {
+    const file = join(tmp, name);
+    writeFileSync(file, make());
+    const t0 = performance.now();
+    await expect(decodeForModel(file, 8, 8)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE', file, message: expect.stringContaining(`${file}: 20000x20000 = 400000000 pixels, more than the limit of 268402689`) });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await expect(decodeForModel(file, 8, 8, { maxPixels: 1000 })).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE', message: expect.stringContaining('more than the limit of 1000 (maxPixels)') });
+  });
+
+  test('maxPixels applies to images of every format', async () => {
+    const file = join(tmp, 'small.jpg');
+    await sharp(Buffer.from(halves(3, 255).data), { raw: { width: 40, height: 20, channels: 3 } }).jpeg().toFile(file);
+    await expect(decodeForModel(file, 8, 8, { maxPixels: 800 })).resolves.toMatchObject({ width: 40, height: 20 });
+    await expect(decodeForModel(file, 8, 8, { maxPixels: 799 })).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+    const webp = join(tmp, 'small.webp');
+    await sharp(Buffer.from(halves(3, 255).data), { raw: { width: 40, height: 20, channels: 3 } }).webp().toFile(webp);
+    await expect(decodeForModel(webp, 8, 8, { maxPixels: 799 })).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+
+  test('a JPEG named .png is read as the JPEG it is', async () => {
+    const file = join(tmp, 'really-a-jpeg.png');
+    await sharp(Buffer.from(halves(3, 255).data), { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 100 }).toFile(file);
+    const img = await decodeForModel(file, 8, 8);
+    expect([img.width, img.height]).toEqual([40, 20]);
+    pixel(img.pixels, 40, 2, 10).forEach((v) => expect(Math.abs(v - 200)).toBeLessThanOrEqual(3));
   });
 });
 

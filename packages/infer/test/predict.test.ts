@@ -126,8 +126,9 @@ describe('predictFolder', () => {
     const r = await predictFolder({ input, output: join(tmp, 'out'), model: MODEL, threshold: 0.5, device: 'cpu' });
     expect(r.found).toBe(13);
     expect(r.predicted).toBe(11);
-    expect(r.problems.map((p) => [relative(input, p.file), p.code])).toEqual([['benign/broken (1).png', 'BAD_IMAGE'], ['benign/empty.jpg', 'BAD_IMAGE']]);
-    expect(r.problems[0].message).toMatch(/broken \(1\)\.png: not a readable image \(.+\); skipped$/);
+    // written as UTF-8, '\x89' is two bytes: the content is not a PNG signature, so no image format
+    expect(r.problems.map((p) => [relative(input, p.file), p.code])).toEqual([['benign/broken (1).png', 'UNSUPPORTED_FORMAT'], ['benign/empty.jpg', 'BAD_IMAGE']]);
+    expect(r.problems[0].message).toMatch(/broken \(1\)\.png: not an image format bus-tools reads/);
   });
 
   test.each([

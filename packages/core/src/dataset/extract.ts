@@ -9,14 +9,15 @@
  * Components smaller than `minArea` pixels are specks: dropped (and counted) in every mode, so a
  * 2-pixel speck next to a lesion can neither become a box nor widen one.
  */
-import { readFileSync } from 'node:fs';
 import { unionXyxy, type Detection } from '../box.js';
 import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '../constants.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
-import { readImageSize } from '../image.js';
+import { checkImage } from '../image.js';
+import { extensionMismatch } from '../image-check.js';
+import { maxPixelsOption } from '../image-limit.js';
 import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
-import { decodeMaskPng } from '../png/decode.js';
+import { readMaskFile } from '../png/mask.js';
 import type { Dataset, DatasetImage } from './discover.js';
 import type { AnnotatedImage, Category, Problem } from './types.js';
 
@@ -37,6 +38,11 @@ export interface ExtractOptions {
    * Default true; false for a fixed class list, such as a model's, that part of the data may lack.
    */
   requireClasses?: boolean;
+  /**
+   * Images and masks whose header declares more pixels are skipped (`IMAGE_TOO_LARGE`) without being
+   * decoded. Default `DEFAULT_MAX_PIXELS` (16383 × 16383).
+   */
+  maxPixels?: number;
   /** Called after each image with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -136,6 +142,7 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
   if (options.classes?.length === 0) throw new BusToolsError('INVALID_PARAMETER', 'Expected at least one class for classes but received none');
   if (options.requireClasses ?? true) assertKnownClasses(dataset, options.classes);
   const classes = options.classes ?? DEFAULT_CLASSES;
+  const maxPixels = maxPixelsOption(options.maxPixels);
   const categories: Category[] = classes.map((name, i) => ({ id: i + 1, name }));
   const classId = new Map(categories.map((c) => [c.name, c.id]));
 
@@ -145,7 +152,7 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
   const stats: ExtractStats = { images: 0, masks: 0, boxes: 0, specksDropped: 0, skipped: 0 };
   let done = 0;
   for (const img of selected) {
-    const result = await extractImage(img, classId.get(img.label), mode, minArea, problems);
+    const result = await extractImage(img, classId.get(img.label), mode, minArea, maxPixels, problems);
     if (result) {
       images.push(result.image);
       stats.masks += result.masks;
@@ -164,15 +171,18 @@ async function extractImage(
   classId: number | undefined,
   mode: BoxMode,
   minArea: number,
+  maxPixels: number,
   problems: Problem[],
 ): Promise<{ image: AnnotatedImage; masks: number; specks: number } | undefined> {
   let size;
   try {
-    size = await readImageSize(img.path);
+    size = await checkImage(img.path, { maxPixels });
   } catch (err) {
     problems.push({ file: img.path, code: errorCode(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
     return undefined;
   }
+  const renamed = extensionMismatch(img.path, size.format);
+  if (renamed) problems.push({ file: img.path, code: 'EXTENSION_MISMATCH', severity: 'warning', message: renamed });
   const image: AnnotatedImage = { fileName: img.fileName, path: img.path, label: img.label, width: size.width, height: size.height, boxes: [] };
   if (classId === undefined) return { image, masks: 0, specks: 0 }; // normal image, included without boxes
 
@@ -180,10 +190,9 @@ async function extractImage(
   for (const mask of img.masks) {
     let runs: MaskRuns;
     try {
-      if (!/\.png$/i.test(mask.path)) {
-        throw new BusToolsError('UNSUPPORTED_MASK', `${mask.path}: masks must be PNG (a lossy format blurs the lesion edge); convert it to PNG`, { file: mask.path });
-      }
-      runs = decodeMaskPng(readFileSync(mask.path), mask.path);
+      const read = readMaskFile(mask.path, { maxPixels });
+      runs = read.runs;
+      if (read.extensionWarning) problems.push({ file: mask.path, code: 'EXTENSION_MISMATCH', severity: 'warning', message: read.extensionWarning });
     } catch (err) {
       problems.push({
         file: mask.path,

@@ -2,14 +2,15 @@
  * `lintDataset`: everything bus-tools can tell about a BUSI-style dataset before it is uploaded or
  * split — structure, masks, images and duplicates — as typed findings. Inputs are only read.
  */
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { Xyxy } from '../box.js';
 import { BusToolsError, assertIntegerInRange, describeError } from '../errors.js';
 import { discoverDataset, relativePath, type DatasetImage } from '../dataset/discover.js';
 import { DEFAULT_MIN_AREA } from '../constants.js';
 import { components, runsPixelCount, type MaskRuns } from '../mask/runs.js';
-import { decodeMaskPng } from '../png/decode.js';
+import { checkImage } from '../image.js';
+import { extensionMismatch } from '../image-check.js';
+import { maxPixelsOption } from '../image-limit.js';
+import { readMaskFile } from '../png/mask.js';
 import { naturalCompare } from '../natural.js';
 import { compareFindings, LINT_CODES, type LintFinding, type LintSeverity } from './codes.js';
 import { findDuplicates, fingerprintImage, type DuplicateOptions, type ImageFingerprint } from './duplicates.js';
@@ -23,6 +24,11 @@ export interface LintOptions extends DuplicateOptions {
   minChroma?: number;
   /** Coloured pixels from which an image is reported as having an overlay. Default 20. */
   minColourPixels?: number;
+  /**
+   * Images and masks whose header declares more pixels are reported (`IMAGE_TOO_LARGE`) without being
+   * decoded. Default `DEFAULT_MAX_PIXELS` (16383 × 16383).
+   */
+  maxPixels?: number;
   /** Images decoded at once. Default 4. */
   concurrency?: number;
   /** Called after each image with (done, total). */
@@ -109,6 +115,7 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
   const t0 = performance.now();
   const minArea = assertIntegerInRange('minArea', options.minArea ?? DEFAULT_MIN_AREA, 0, 1e9);
   const minColourPixels = options.minColourPixels ?? 20;
+  const maxPixels = maxPixelsOption(options.maxPixels);
   const dataset = await discoverDataset(root);
   const rel = (p: string) => relativePath(dataset.root, p);
   const findings: LintFinding[] = dataset.problems.map((p) => finding(p.code, [rel(p.file)], p.message, undefined, p.severity));
@@ -140,7 +147,7 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
   let done = 0;
   const tHash = performance.now();
   const reports = await mapLimit(dataset.images, options.concurrency ?? 4, async (img) => {
-    const r = await lintImage(img, dataset.root, minArea, minColourPixels, options.minChroma);
+    const r = await lintImage(img, dataset.root, minArea, minColourPixels, maxPixels, options.minChroma);
     options.onProgress?.(++done, dataset.images.length);
     return r;
   });
@@ -259,11 +266,15 @@ function errorCode(err: unknown, fallback: string): string {
   return err instanceof BusToolsError ? err.code : fallback;
 }
 
-async function lintImage(img: DatasetImage, root: string, minArea: number, minColourPixels: number, minChroma?: number): Promise<ImageReport> {
+async function lintImage(img: DatasetImage, root: string, minArea: number, minColourPixels: number, maxPixels: number, minChroma?: number): Promise<ImageReport> {
   const out: LintFinding[] = [];
   const rel = (p: string) => relativePath(root, p);
   let fingerprint: ImageFingerprint | undefined;
   try {
+    // The same check as every command first (format, size limit, structure), then the decode.
+    const checked = await checkImage(img.path, { maxPixels });
+    const renamed = extensionMismatch(img.relPath, checked.format);
+    if (renamed) out.push(finding('EXTENSION_MISMATCH', [img.relPath], renamed));
     fingerprint = await fingerprintImage(img.path, minChroma);
   } catch (err) {
     out.push(finding(errorCode(err, 'BAD_IMAGE'), [img.relPath], `${describeError(err)}. It cannot be uploaded or trained on.`));
@@ -284,15 +295,12 @@ async function lintImage(img: DatasetImage, root: string, minArea: number, minCo
   const decoded: Array<{ path: string; runs: MaskRuns; pixels: number; kept: number }> = [];
   for (const mask of img.masks) {
     const mrel = rel(mask.path);
-    if (!/\.png$/i.test(mask.path)) {
-      out.push(finding('UNSUPPORTED_MASK', [mrel], `${mrel}: masks must be PNG (${extname(mask.path)} is lossy or unsupported and blurs the lesion edge); convert it to PNG.`));
-      continue;
-    }
     let buf: Buffer;
     let runs: MaskRuns;
     try {
-      buf = readFileSync(mask.path);
-      runs = decodeMaskPng(buf, mrel);
+      const read = readMaskFile(mask.path, { name: mrel, maxPixels });
+      ({ bytes: buf, runs } = read);
+      if (read.extensionWarning) out.push(finding('EXTENSION_MISMATCH', [mrel], read.extensionWarning));
     } catch (err) {
       out.push(finding(errorCode(err, 'UNREADABLE'), [mrel], `${describeError(err)}. Image "${img.fileName}" cannot be used until the mask is fixed.`));
       continue;

@@ -1,9 +1,9 @@
 /**
  * The raw sample values of a mask PNG, for lint: which values occur (a clean mask has 0 and one
- * foreground value) and what its alpha channel holds. The mask decoder (png/decode.ts) classifies
+ * foreground value) and what its alpha channel holds. The mask decoder (png/mask.ts) classifies
  * pixels without keeping values, so it stays fast; this second look runs only in lint.
  */
-import { decodePngRows, type PngHeader } from '../png/decode.js';
+import { decodePngRows, type PngHeader } from '../png/chunks.js';
 
 export interface MaskValueStats {
   header: PngHeader;

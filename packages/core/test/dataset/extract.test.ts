@@ -204,7 +204,7 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
     const cases: Record<string, Buffer | null> = {
       'benign (2)': Buffer.alloc(0), // zero-byte mask
       'benign (3)': good.subarray(0, good.length - 30), // truncated
-      'benign (4)': Buffer.from('this is a JPEG, honest'), // not a PNG
+      'benign (4)': Buffer.from('this is a JPEG, honest'), // not a PNG: masks are PNG by content
       'benign (5)': encodeMaskPng(new Uint8Array(10 * 10).fill(1), 10, 10, 'gray1'), // wrong size
     };
     for (const [name, mask] of Object.entries(cases)) {
@@ -226,7 +226,7 @@ describe('bad input: named, skipped, everything else processed, inputs untouched
     expect(byCode).toEqual([
       ['BAD_IMAGE', 'benign/benign (2)_mask.png', 'error'],
       ['BAD_IMAGE', 'benign/benign (3)_mask.png', 'error'],
-      ['BAD_IMAGE', 'benign/benign (4)_mask.png', 'error'],
+      ['UNSUPPORTED_MASK', 'benign/benign (4)_mask.png', 'error'],
       ['SIZE_MISMATCH', 'benign/benign (5)_mask.png', 'error'],
       ['MASK_WITHOUT_IMAGE', 'benign/benign (6)_mask.png', 'error'],
       ['IMAGE_WITHOUT_MASK', 'benign/benign (7).png', 'error'],
