@@ -9,12 +9,12 @@ import {
   decodePngPixels,
   decodePngRows,
   DEFAULT_MAX_PIXELS,
-  encodeMaskPng,
   extensionMismatch,
   readImageRgb,
   readImageSize,
   readMaskFile,
 } from '@bus-tools/core';
+import { encodeMaskPng } from '../../../../fixtures/png-encode.js';
 import { jpegClaiming, pngClaiming } from './crafted.js';
 
 let tmp: string;
