@@ -1,5 +1,6 @@
 export * from './constants.js';
 export * from './errors.js';
+export * from './validate.js';
 export * from './box.js';
 export * from './png/decode.js';
 export * from './mask/runs.js';
@@ -9,6 +10,7 @@ export * from './image.js';
 export * from './png/encode.js';
 export * from './dataset/index.js';
 export * from './atomic.js';
+export * from './async.js';
 export * from './formats/index.js';
 export * from './upload/folder.js';
 export * from './eval/index.js';

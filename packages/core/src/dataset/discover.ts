@@ -11,6 +11,7 @@ import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'no
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { BusToolsError, describeError } from '../errors.js';
 import { naturalCompare } from '../natural.js';
+import { checkArgument, isPath } from '../validate.js';
 import type { Problem } from './types.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp|tiff?|webp)$/i;
@@ -105,6 +106,7 @@ function listFiles(root: string): string[] {
  * @throws BusToolsError `INPUT_NOT_FOUND`, `NOT_A_FOLDER`, `UNREADABLE`, `NO_IMAGES` or `NOT_A_DATASET`.
  */
 export async function discoverDataset(root: string): Promise<Dataset> {
+  checkArgument('discoverDataset', root, isPath, 'a dataset folder path such as "Dataset_BUSI_with_GT"');
   const abs = resolve(root);
   let st;
   try {

@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { unionXyxy, type Detection } from '../box.js';
 import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '../constants.js';
-import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
+import { BusToolsError, assertIntegerInRange, assertOneOf, describeError, errorCodeOf } from '../errors.js';
+import { checkArgument, isRecord, isRecordWithArrays } from '../validate.js';
 import { readImageSize } from '../image.js';
 import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
@@ -99,6 +100,8 @@ export function boxesFromMasks(
  *   images[0].boxes[0]; // { xyxy: [288, 134, 339, 160], label: 'benign', classId: 1, area: 1057 }
  */
 export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {}): Promise<ExtractResult> {
+  checkArgument('extractBoxes', dataset, isRecordWithArrays('images'), 'a dataset such as discoverDataset("Dataset_BUSI_with_GT") returns');
+  checkArgument('extractBoxes', options, isRecord, 'an options object such as { minArea: 50 }');
   const mode = assertOneOf('boxes', options.boxes ?? 'component', BOX_MODES);
   const minArea = assertIntegerInRange('minArea', options.minArea ?? DEFAULT_MIN_AREA, 0, 1e9);
   const classes = options.classes ?? ['benign', 'malignant'];
@@ -137,7 +140,7 @@ async function extractImage(
   try {
     size = await readImageSize(img.path);
   } catch (err) {
-    problems.push({ file: img.path, code: errorCode(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
+    problems.push({ file: img.path, code: errorCodeOf(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
     return undefined;
   }
   const image: AnnotatedImage = { fileName: img.fileName, path: img.path, label: img.label, width: size.width, height: size.height, boxes: [] };
@@ -154,7 +157,7 @@ async function extractImage(
     } catch (err) {
       problems.push({
         file: mask.path,
-        code: errorCode(err, 'UNREADABLE'),
+        code: errorCodeOf(err, 'UNREADABLE'),
         severity: 'error',
         message: `${describeError(err)}; image "${img.fileName}" skipped so it is not uploaded with lesions missing.`,
       });
@@ -182,8 +185,4 @@ async function extractImage(
     });
   }
   return { image, masks: decoded.length, specks };
-}
-
-function errorCode(err: unknown, fallback: string): string {
-  return err instanceof BusToolsError ? err.code : fallback;
 }

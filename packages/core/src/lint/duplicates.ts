@@ -17,7 +17,8 @@ import { readImageRgb } from '../image-raw.js';
 import type { DatasetImage } from '../dataset/discover.js';
 import { fingerprintPixels, hashFromHex, thumbnailSimilarity, type PixelFingerprint } from './fingerprint.js';
 import { pairsWithinRadius } from './hamming.js';
-import { mapLimit, UnionFind } from './union-find.js';
+import { mapLimit } from '../async.js';
+import { UnionFind } from './union-find.js';
 
 /** Largest pHash Hamming distance (of 64 bits) at which two images are compared by NCC. */
 export const DEFAULT_MAX_HASH_DISTANCE = 16;

@@ -3,7 +3,7 @@
  * foreground value) and what its alpha channel holds. The mask decoder (png/decode.ts) classifies
  * pixels without keeping values, so it stays fast; this second look runs only in lint.
  */
-import { decodePngRows, type PngHeader } from '../png/decode.js';
+import { CHANNELS, decodePngRows, packedSample, type PngHeader } from '../png/decode.js';
 
 export interface MaskValueStats {
   header: PngHeader;
@@ -22,8 +22,6 @@ export interface MaskValueStats {
   interlaced: boolean;
 }
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
 /**
  * Counts the distinct sample values of a mask PNG.
  *
@@ -41,11 +39,14 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
   const stride = Math.ceil((width * channels * bitDepth) / 8);
   const hasAlpha = colorType === 4 || colorType === 6;
   const colour = hasAlpha ? channels - 1 : channels;
+  const bytes = bitDepth >> 3; // 0 for packed samples (1, 2 or 4 bits, one channel)
+  const pixelBytes = channels * bytes;
+  const sample = (q: number) => (bytes === 1 ? data[q] : (data[q] << 8) | data[q + 1]);
   let transparentNonZero = 0;
   let aMin = Infinity;
   let aMax = -Infinity;
   let truncated = false;
-  const add = (v: number, n = 1) => {
+  const add = (v: number, n: number) => {
     const c = counts.get(v);
     if (c !== undefined) counts.set(v, c + n);
     else if (counts.size < maxDistinct) counts.set(v, n);
@@ -53,35 +54,13 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
   };
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1) + 1;
-    if (bitDepth < 8) {
-      const perByte = 8 / bitDepth;
-      const mask = (1 << bitDepth) - 1;
-      let run = -1;
-      let runLength = 0;
-      for (let x = 0; x < width; x++) {
-        const byte = data[start + Math.floor(x / perByte)];
-        const v = (byte >> (8 - bitDepth * ((x % perByte) + 1))) & mask;
-        if (v === run) runLength++;
-        else {
-          if (runLength) add(run, runLength);
-          run = v;
-          runLength = 1;
-        }
-      }
-      if (runLength) add(run, runLength);
-      continue;
-    }
-    const bytes = bitDepth >> 3;
-    const pixelBytes = channels * bytes;
+    // count runs of one value, not pixels: a mask row is a few runs
     let run = -1;
     let runLength = 0;
     for (let x = 0, p = start; x < width; x++, p += pixelBytes) {
       let v = 0;
-      for (let c = 0; c < colour; c++) {
-        const q = p + c * bytes;
-        v = v * 65536 + (bytes === 1 ? data[q] : (data[q] << 8) | data[q + 1]);
-      }
-      // count runs of one value, not pixels: a mask row is a few runs
+      if (bytes === 0) v = packedSample(data, start, x, bitDepth);
+      else for (let c = 0; c < colour; c++) v = v * 65536 + sample(p + c * bytes);
       if (v === run) runLength++;
       else {
         if (runLength) add(run, runLength);
@@ -89,8 +68,7 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
         runLength = 1;
       }
       if (hasAlpha) {
-        const q = p + colour * bytes;
-        const a = bytes === 1 ? data[q] : (data[q] << 8) | data[q + 1];
+        const a = sample(p + colour * bytes);
         if (a < aMin) aMin = a;
         if (a > aMax) aMax = a;
         if (a === 0 && v !== 0) transparentNonZero++;

@@ -14,7 +14,7 @@ import { MaskRuns, RunsBuilder } from '../mask/runs.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+export const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const VALID_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 export interface PngHeader {
@@ -172,7 +172,7 @@ function paeth(a: number, b: number, c: number): number {
 }
 
 /** Sample `x` of a row packed at `depth` < 8 bits per sample (the first sample in the high bits). */
-function packedSample(row: Uint8Array, start: number, x: number, depth: number): number {
+export function packedSample(row: Uint8Array, start: number, x: number, depth: number): number {
   const perByte = 8 / depth;
   return (row[start + Math.floor(x / perByte)] >> (8 - depth * ((x % perByte) + 1))) & ((1 << depth) - 1);
 }

@@ -12,7 +12,7 @@ import { extractBoxes, type ExtractOptions } from '../dataset/extract.js';
 import type { AnnotatedImage, Problem } from '../dataset/types.js';
 import { writeUploadFolder } from '../upload/folder.js';
 import { naturalCompare } from '../natural.js';
-import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/duplicates.js';
+import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/index.js';
 import { planSplit, SPLIT_PARTS, type PlannedItem, type SplitPart } from './plan.js';
 
 export interface SplitOptions extends DuplicateOptions, Pick<ExtractOptions, 'boxes' | 'minArea' | 'classes' | 'includeNormal'> {
