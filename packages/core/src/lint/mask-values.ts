@@ -39,14 +39,11 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
   const stride = Math.ceil((width * channels * bitDepth) / 8);
   const hasAlpha = colorType === 4 || colorType === 6;
   const colour = hasAlpha ? channels - 1 : channels;
-  const bytes = bitDepth >> 3; // 0 for packed samples (1, 2 or 4 bits, one channel)
-  const pixelBytes = channels * bytes;
-  const sample = (q: number) => (bytes === 1 ? data[q] : (data[q] << 8) | data[q + 1]);
   let transparentNonZero = 0;
   let aMin = Infinity;
   let aMax = -Infinity;
   let truncated = false;
-  const add = (v: number, n: number) => {
+  const add = (v: number, n = 1) => {
     const c = counts.get(v);
     if (c !== undefined) counts.set(v, c + n);
     else if (counts.size < maxDistinct) counts.set(v, n);
@@ -54,13 +51,32 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
   };
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1) + 1;
-    // count runs of one value, not pixels: a mask row is a few runs
+    if (bitDepth < 8) {
+      let run = -1;
+      let runLength = 0;
+      for (let x = 0; x < width; x++) {
+        const v = packedSample(data, start, x, bitDepth);
+        if (v === run) runLength++;
+        else {
+          if (runLength) add(run, runLength);
+          run = v;
+          runLength = 1;
+        }
+      }
+      if (runLength) add(run, runLength);
+      continue;
+    }
+    const bytes = bitDepth >> 3;
+    const pixelBytes = channels * bytes;
     let run = -1;
     let runLength = 0;
     for (let x = 0, p = start; x < width; x++, p += pixelBytes) {
       let v = 0;
-      if (bytes === 0) v = packedSample(data, start, x, bitDepth);
-      else for (let c = 0; c < colour; c++) v = v * 65536 + sample(p + c * bytes);
+      for (let c = 0; c < colour; c++) {
+        const q = p + c * bytes;
+        v = v * 65536 + (bytes === 1 ? data[q] : (data[q] << 8) | data[q + 1]);
+      }
+      // count runs of one value, not pixels: a mask row is a few runs
       if (v === run) runLength++;
       else {
         if (runLength) add(run, runLength);
@@ -68,7 +84,8 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
         runLength = 1;
       }
       if (hasAlpha) {
-        const a = sample(p + colour * bytes);
+        const q = p + colour * bytes;
+        const a = bytes === 1 ? data[q] : (data[q] << 8) | data[q + 1];
         if (a < aMin) aMin = a;
         if (a > aMax) aMax = a;
         if (a === 0 && v !== 0) transparentNonZero++;
