@@ -7,6 +7,8 @@
  */
 export default {
   testEnvironment: '<rootDir>/tools/jest/node-environment.cjs',
+  // Builds dist/ first: the session pool's worker thread runs from it (see the file).
+  globalSetup: '<rootDir>/tools/jest/global-setup.cjs',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@bus-tools/core$': '<rootDir>/packages/core/src/index.ts',

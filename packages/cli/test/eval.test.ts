@@ -252,7 +252,8 @@ if (!existsSync(MODEL)) {
     expect(out.counts.images).toBe(11);
     expect(out.counts.detections).toBeGreaterThan(0);
     expect(out.predictions).toMatch(/retinanet-tfod\.onnx on cpu/);
-    expect(out.AP).toBeGreaterThanOrEqual(0);
+    // fixtures/models/README.md: at 0.5 it finds all 10 visible lesions with their class and no false positive; the nested benign (4)_mask_1 is missed
+    expect(out.confusion_matrix.matrix).toEqual([[7, 0, 1], [0, 3, 0], [0, 0, 0]]);
     expect(out.coverage).toEqual({ gt_images: 11, predicted_images: 11, scored_images: 11, predicted_means: 'images the model ran on' });
   });
 

@@ -31,10 +31,25 @@ describe('bus-tools masks2csv', () => {
   });
 
   test('--boxes and --min-area change the boxes', async () => {
-    const all = await runCli('masks2csv', SAMPLE_BUSI, '--min-area', '0');
-    expect(all.stdout.trim().split('\n')).toHaveLength(16);
-    const image = await runCli('masks2csv', SAMPLE_BUSI, '--boxes', 'image');
-    expect(image.stdout.trim().split('\n')).toHaveLength(10);
+    // The generator's own record of each image's lesions and specks (fixtures/sample-busi-expected.json).
+    const made = JSON.parse(readFileSync(join(SAMPLE_BUSI, '..', 'sample-busi-expected.json'), 'utf8')) as Record<string, { label: string; boxes: { bbox: number[]; specks: number }[] }>;
+    const rows = (csv: string) => csv.trim().split('\n').slice(1).map((l) => l.replace(/^"|"(?=,)/g, '').split(','));
+    const lesion = Object.entries(made).filter(([, v]) => v.boxes.length > 0);
+    // --min-area 0: every lesion box, and one more box for each speck
+    const all = rows((await runCli('masks2csv', SAMPLE_BUSI, '--min-area', '0')).stdout);
+    for (const [file, v] of lesion) {
+      const mine = all.filter((r) => r[0] === file);
+      for (const b of v.boxes) expect(mine.map((r) => r.slice(1, 5).map(Number))).toContainEqual(b.bbox);
+      expect([file, mine.length]).toEqual([file, v.boxes.length + v.boxes.reduce((n, b) => n + b.specks, 0)]);
+    }
+    // --boxes image: one box per image, around all of its lesions
+    const image = rows((await runCli('masks2csv', SAMPLE_BUSI, '--boxes', 'image')).stdout);
+    expect(image).toEqual(
+      lesion.map(([file, v]) => {
+        const [x1, y1, x2, y2] = [Math.min(...v.boxes.map((b) => b.bbox[0])), Math.min(...v.boxes.map((b) => b.bbox[1])), Math.max(...v.boxes.map((b) => b.bbox[0] + b.bbox[2])), Math.max(...v.boxes.map((b) => b.bbox[1] + b.bbox[3]))];
+        return [file, String(x1), String(y1), String(x2 - x1), String(y2 - y1), v.label];
+      }),
+    );
   });
 
   test.each([

@@ -46,8 +46,8 @@ export function cxcywhNormalizedToXyxy([cx, cy, w, h]: CxcywhNormalized, width: 
 }
 
 /** Area of a box in square pixels (0 for an empty or inverted box). */
-export function xyxyArea([x1, y1, x2, y2]: Xyxy): number {
-  return Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+export function xyxyArea(b: Xyxy): number {
+  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]); // indexed, not destructured: NMS calls it per pair
 }
 
 /** Intersection over union of two pixel-edge boxes (0 when both are empty). */

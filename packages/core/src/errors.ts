@@ -96,3 +96,12 @@ export function assertOneOf<T extends string>(name: string, value: unknown, allo
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The code of a `BusToolsError`, else `fallback`: how a loop over many files names the failure of
+ * one file it reports and then goes on.
+ * @example errorCodeOf(new BusToolsError('BAD_IMAGE', 'scan.png: truncated PNG'), 'UNREADABLE') // 'BAD_IMAGE'
+ */
+export function errorCodeOf(err: unknown, fallback: ErrorCode): ErrorCode {
+  return err instanceof BusToolsError ? err.code : fallback;
+}

@@ -1,6 +1,7 @@
 export * from './constants.js';
 export * from './errors.js';
 export * from './options.js';
+export * from './validate.js';
 export * from './box.js';
 export * from './escape.js';
 export * from './palette.js';
@@ -16,6 +17,7 @@ export * from './image.js';
 export * from './dataset/index.js';
 export * from './atomic.js';
 export * from './fs/walk.js';
+export * from './async.js';
 export * from './formats/index.js';
 export * from './upload/folder.js';
 export * from './eval/index.js';

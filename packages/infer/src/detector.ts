@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BusToolsError, assertIntegerInRange, invalidParameterError, type Detection } from '@bus-tools/core';
+import { BusToolsError, assertIntegerInRange, checkArgument, checkThreshold, invalidParameterError, isRecord, type Detection } from '@bus-tools/core';
 import { openOnnxSession, type Device, type OnnxSession } from './backend/onnx.js';
 import { defaultModelPath } from './default-model.js';
 import type { DecodedImage } from './image.js';
@@ -81,12 +81,6 @@ export interface Detector {
   close(): Promise<void>;
 }
 
-/** Validates a score threshold (0–1). */
-export function checkThreshold(value: unknown, name = '--threshold'): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw invalidParameterError(name, 'number between 0 and 1', value);
-  return value;
-}
-
 function inputSize(layout: ModelLayout, options: DetectorOptions & { model: string }): { width: number; height: number } {
   const pick = (flag: '--width' | '--height', asked: number | undefined, fixed: number | undefined) => {
     if (asked === undefined) return fixed ?? DEFAULT_INPUT_SIZE;
@@ -110,10 +104,11 @@ function inputSize(layout: ModelLayout, options: DetectorOptions & { model: stri
  *   `BAD_LABEL_MAP`, `INVALID_PARAMETER`.
  */
 export async function openDetector(options: DetectorOptions): Promise<Detector> {
+  checkArgument('openDetector', options, isRecord, 'an options object such as { model: "model.onnx" }');
   const isDefaultModel = options.model === undefined;
   const model = options.model ?? defaultModelPath();
-  const threshold = checkThreshold(options.threshold ?? 0.7);
-  const iou = checkThreshold(options.iouThreshold ?? 0.5, 'iouThreshold');
+  const threshold = checkThreshold('--threshold', options.threshold ?? 0.7);
+  const iou = checkThreshold('iouThreshold', options.iouThreshold ?? 0.5);
   const maxDetections = assertIntegerInRange('maxDetections', options.maxDetections ?? 100, 1, 100000);
   if (options.width !== undefined) assertIntegerInRange('--width', options.width, 16, 8192);
   if (options.height !== undefined) assertIntegerInRange('--height', options.height, 16, 8192);

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { assertOutsideInput, BusToolsError, describeError, realPathOf, writeFileAtomic, type Detection, type Problem } from '@bus-tools/core';
+import { assertOutsideInput, BusToolsError, checkArgument, describeError, isPath, isPathList, isRecord, realPathOf, writeFileAtomic, type Detection, type Problem } from '@bus-tools/core';
 import { openDetector, type Detector, type DetectorOptions } from './detector.js';
 import { decodeForModel, writeAnnotated, type DecodedImage } from './image.js';
 import { listImages } from './inputs.js';
@@ -72,6 +72,8 @@ export interface PredictResult {
  *   r.images[0].detections[0]; // { xyxy: [117.2, 63.9, 186.0, 153.1], score: 0.97, classId: 1, label: 'benign' }
  */
 export async function predictImages(paths: readonly string[], options: PredictOptions): Promise<PredictResult> {
+  checkArgument('predictImages', paths, isPathList, 'an array of image paths such as ["scan.png"]');
+  checkArgument('predictImages', options, isRecord, 'an options object such as { model: "model.onnx" }');
   const detector = options.detector ?? (await openDetector({ ...options, sessions: options.sessions ?? 'auto' }));
   try {
     const { inputWidth: W, inputHeight: H } = detector;
@@ -189,6 +191,9 @@ export interface PredictFolderReport extends Omit<PredictResult, 'images'> {
  * @throws BusToolsError for bad options, models and empty inputs; undecodable images are `problems`.
  */
 export async function predictFolder(options: PredictFolderOptions): Promise<PredictFolderReport> {
+  checkArgument('predictFolder', options, isRecord, 'an options object such as { input: "scans/", output: "predictions/" }');
+  checkArgument('predictFolder', options.input, isPath, 'an input path (options.input) such as "scans/"');
+  checkArgument('predictFolder', options.output, isPath, 'an output folder (options.output) such as "predictions/"');
   const list = listImages(options.input);
   const output = resolve(options.output);
   const json = resolve(options.json ?? join(output, 'detections.json'));

@@ -1,8 +1,19 @@
 /**
  * Resampling for the model input: a separable triangle ("bilinear") filter with pixel-centre
- * alignment, widened by the scale factor when shrinking so that every source pixel counts (as PIL's
- * and libvips' bilinear resize do). Weights are 14-bit fixed point; each pass rounds to 8 bits.
- * Pure functions on interleaved 8-bit samples.
+ * alignment. Weights are 14-bit fixed point; each pass rounds to 8 bits. Pure functions on
+ * interleaved 8-bit samples.
+ *
+ * Which reference it follows:
+ * - **Enlarging** (the usual case: BUSI scans are about 500 px, model inputs 640): OpenCV's
+ *   `cv2.resize(..., interpolation=cv2.INTER_LINEAR)`, the resize the BUSI model was trained with.
+ *   Output pixel `x` samples the source at `(x + 0.5) · in/out − 0.5` (half-pixel centres), between
+ *   its two neighbours, and positions before the first or past the last pixel take the edge pixel.
+ *   In one dimension the result equals OpenCV's; in two, OpenCV keeps the horizontal pass at 11 bits
+ *   where this one rounds it to 8, so a pixel can differ by 1.
+ * - **Shrinking**: the triangle is widened by the scale factor so that every source pixel counts, as
+ *   PIL's and libvips' bilinear resize do. OpenCV's INTER_LINEAR does not widen it (each output
+ *   pixel still reads only its 2×2 nearest source pixels, which aliases), so images larger than the
+ *   model input are smoothed more here than they were in training.
  */
 
 const SHIFT = 14;

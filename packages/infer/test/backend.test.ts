@@ -6,8 +6,15 @@ import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
 
 const MODEL = join(MODELS, 'retinanet-tfod.onnx');
 // Whether this machine has the CUDA provider libraries next to the onnxruntime binding (CI: no).
+// The tests of what happens without them cannot run where they are installed: they are skipped,
+// and their titles and one console line say so.
 const HAVE_CUDA_LIBS = cudaProviderStatus().missing.length === 0;
-const withoutCudaLibs = HAVE_CUDA_LIBS ? test.skip : test;
+const CUDA_SKIP_REASON = `the CUDA provider libraries are installed in ${cudaProviderStatus().dir}, so the paths taken without them cannot be tested on this machine`;
+if (HAVE_CUDA_LIBS) {
+  // eslint-disable-next-line no-console
+  console.warn(`Skipping 3 tests of openOnnxSession without CUDA: ${CUDA_SKIP_REASON}.`);
+}
+const withoutCudaLibs = (name: string, fn: () => Promise<void>) => (HAVE_CUDA_LIBS ? test.skip(`${name} (skipped: ${CUDA_SKIP_REASON})`, fn) : test(name, fn));
 
 let tmp: string;
 beforeAll(() => {

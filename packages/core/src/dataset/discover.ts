@@ -14,6 +14,7 @@ import { basename, extname, relative, resolve, sep } from 'node:path';
 import { BusToolsError, describeError } from '../errors.js';
 import { walkFiles, type WalkedFile } from '../fs/walk.js';
 import { naturalCompare } from '../natural.js';
+import { checkArgument, isPath } from '../validate.js';
 import type { Problem } from './types.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|bmp|tiff?|webp)$/i;
@@ -69,6 +70,7 @@ function labelFor(rel: string): string {
  * @throws BusToolsError `INPUT_NOT_FOUND`, `NOT_A_FOLDER`, `UNREADABLE`, `NO_IMAGES` or `NOT_A_DATASET`.
  */
 export async function discoverDataset(root: string): Promise<Dataset> {
+  checkArgument('discoverDataset', root, isPath, 'a dataset folder path such as "Dataset_BUSI_with_GT"');
   const abs = resolve(root);
   let st;
   try {

@@ -11,7 +11,8 @@
  */
 import { unionXyxy, type Detection } from '../box.js';
 import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '../constants.js';
-import { BusToolsError, assertIntegerInRange, assertOneOf, describeError } from '../errors.js';
+import { BusToolsError, assertIntegerInRange, assertOneOf, describeError, errorCodeOf } from '../errors.js';
+import { checkArgument, isRecord, isRecordWithArrays } from '../validate.js';
 import { checkImage } from '../image.js';
 import { extensionMismatch } from '../image-check.js';
 import { maxPixelsOption } from '../image-limit.js';
@@ -137,6 +138,8 @@ export function assertKnownClasses(dataset: Pick<Dataset, 'root' | 'labels'>, cl
  *   images[0].boxes[0]; // { xyxy: [288, 134, 339, 160], label: 'benign', classId: 1, area: 1057 }
  */
 export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {}): Promise<ExtractResult> {
+  checkArgument('extractBoxes', dataset, isRecordWithArrays('images'), 'a dataset such as discoverDataset("Dataset_BUSI_with_GT") returns');
+  checkArgument('extractBoxes', options, isRecord, 'an options object such as { minArea: 50 }');
   const mode = assertOneOf('boxes', options.boxes ?? 'component', BOX_MODES);
   const minArea = assertIntegerInRange('minArea', options.minArea ?? DEFAULT_MIN_AREA, 0, 1e9);
   if (options.classes?.length === 0) throw new BusToolsError('INVALID_PARAMETER', 'Expected at least one class for classes but received none');
@@ -178,7 +181,7 @@ async function extractImage(
   try {
     size = await checkImage(img.path, { maxPixels });
   } catch (err) {
-    problems.push({ file: img.path, code: errorCode(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
+    problems.push({ file: img.path, code: errorCodeOf(err, 'BAD_IMAGE'), severity: 'error', message: `${describeError(err)}; image skipped.` });
     return undefined;
   }
   const renamed = extensionMismatch(img.path, size.format);
@@ -196,7 +199,7 @@ async function extractImage(
     } catch (err) {
       problems.push({
         file: mask.path,
-        code: errorCode(err, 'UNREADABLE'),
+        code: errorCodeOf(err, 'UNREADABLE'),
         severity: 'error',
         message: `${describeError(err)}; image "${img.fileName}" skipped so it is not uploaded with lesions missing.`,
       });
@@ -224,8 +227,4 @@ async function extractImage(
     });
   }
   return { image, masks: decoded.length, specks };
-}
-
-function errorCode(err: unknown, fallback: string): string {
-  return err instanceof BusToolsError ? err.code : fallback;
 }

@@ -9,7 +9,8 @@
  * as benign is visible), an unmatched lesion is "missed", an unmatched detection a "false positive".
  * Crowd ground truth and detections of categories the ground truth does not list are left out. This is the detection confusion matrix of supervision/ultralytics.
  */
-import { BusToolsError } from '../errors.js';
+import { iouXyxy, xywhToXyxy, type Xywh } from '../box.js';
+import { checkThreshold } from '../validate.js';
 import type { CocoResult, EvalGroundTruth } from './coco-input.js';
 
 export interface OperatingPoint {
@@ -57,22 +58,8 @@ export interface DetectionConfusionMatrix {
   images: ImageOutcome[];
 }
 
-function checkThreshold(name: string, v: number): number {
-  if (!(typeof v === 'number' && v >= 0 && v <= 1)) {
-    throw new BusToolsError('INVALID_PARAMETER', `Expected a number between 0 and 1 for ${name} but received ${String(v)}`);
-  }
-  return v;
-}
-
-/** Plain IoU of two `[x, y, w, h]` boxes (0 when they do not overlap). */
-export function iouXywh(a: readonly number[], b: readonly number[]): number {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  if (w <= 0) return 0;
-  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  if (h <= 0) return 0;
-  const i = w * h;
-  return i / (a[2] * a[3] + b[2] * b[3] - i);
-}
+/** A COCO `[x, y, w, h]` bbox as a pixel-edge box. */
+const bboxXyxy = (bbox: readonly number[]) => xywhToXyxy(bbox as Xywh);
 
 /**
  * Matches detections to lesions image by image at one operating point (see the module comment).
@@ -101,9 +88,12 @@ export function matchAtOperatingPoint(gt: EvalGroundTruth, results: readonly Coc
     const gs = gtByImage.get(im.id)!;
     const ds = dtByImage.get(im.id)!;
     const candidates: MatchedPair[] = [];
+    const dsXyxy = ds.map((d) => bboxXyxy(results[d].bbox));
     for (const g of gs) {
-      for (const d of ds) {
-        const iou = iouXywh(gt.annotations[g].bbox, results[d].bbox);
+      const gXyxy = bboxXyxy(gt.annotations[g].bbox);
+      for (let k = 0; k < ds.length; k++) {
+        const d = ds[k];
+        const iou = iouXyxy(gXyxy, dsXyxy[k]);
         if (iou >= iouThr && iou > 0) candidates.push({ gt: g, det: d, iou });
       }
     }

@@ -13,6 +13,7 @@ import { detectionConfusionMatrix, type DetectionConfusionMatrix } from './confu
 import { malignancyMetrics, type MalignancyMetrics } from './malignancy.js';
 import { alignPredictions, type PredictionRow } from './predictions.js';
 import { imagesWithResults, limitGroundTruth } from './subset.js';
+import { checkArgument, isRecord, isRecordWithArrays } from '../validate.js';
 
 export interface EvaluateOptions {
   /** IoU at which the confusion matrix matches boxes (default 0.5). COCO's AP uses its own ten. */
@@ -64,6 +65,9 @@ export interface DetectionEvaluation {
  * ev.coco.stats.AP50; ev.confusion.matrix; ev.malignancy.auc;
  */
 export function evaluateDetections(gt: EvalGroundTruth, results: readonly CocoResult[], options: EvaluateOptions = {}): DetectionEvaluation {
+  checkArgument('evaluateDetections', gt, isRecordWithArrays('images', 'annotations', 'categories'), 'ground truth such as parseCocoGroundTruth(…) or groundTruthFromImages(…) returns');
+  checkArgument('evaluateDetections', results, Array.isArray, 'an array of COCO results such as [{ image_id: 1, category_id: 1, bbox: [x, y, w, h], score: 0.9 }]');
+  checkArgument('evaluateDetections', options, isRecord, 'an options object such as { iouThreshold: 0.5 }');
   const point = { iouThreshold: options.iouThreshold ?? 0.5, scoreThreshold: options.scoreThreshold ?? 0.5 };
   const confusion = detectionConfusionMatrix(gt, results, point);
   const malignancy = malignancyMetrics(gt, results, {

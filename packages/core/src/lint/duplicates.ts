@@ -18,7 +18,8 @@ import { readImageRgb } from '../image-raw.js';
 import type { DatasetImage } from '../dataset/discover.js';
 import { fingerprintPixels, hashFromHex, thumbnailSimilarity, type PixelFingerprint } from './fingerprint.js';
 import { pairsWithinRadius } from './hamming.js';
-import { mapLimit, UnionFind } from './union-find.js';
+import { mapLimit } from '../async.js';
+import { UnionFind } from './union-find.js';
 
 /** Hash distance up to which `minSimilarity` applies; beyond it, `minSimilarityFar`. */
 export const NEAR_HASH_DISTANCE = 12;

@@ -2,8 +2,8 @@
  * `lintDataset`: everything bus-tools can tell about a BUSI-style dataset before it is uploaded or
  * split — structure, masks, images and duplicates — as typed findings. Inputs are only read.
  */
-import type { Xyxy } from '../box.js';
-import { BusToolsError, assertIntegerInRange, describeError } from '../errors.js';
+import { unionXyxy, type Xyxy } from '../box.js';
+import { assertIntegerInRange, describeError, errorCodeOf } from '../errors.js';
 import { discoverDataset, relativePath, type DatasetImage } from '../dataset/discover.js';
 import { DEFAULT_MIN_AREA } from '../constants.js';
 import { components, runsPixelCount, type MaskRuns } from '../mask/runs.js';
@@ -15,7 +15,7 @@ import { naturalCompare } from '../natural.js';
 import { compareFindings, LINT_CODES, type LintFinding, type LintSeverity } from './codes.js';
 import { findDuplicates, fingerprintImage, type DuplicateOptions, type ImageFingerprint } from './duplicates.js';
 import { maskValueStats } from './mask-values.js';
-import { mapLimit } from './union-find.js';
+import { mapLimit } from '../async.js';
 
 export interface LintOptions extends DuplicateOptions {
   /** Components smaller than this many pixels are specks. Default `DEFAULT_MIN_AREA` (50). */
@@ -88,11 +88,6 @@ function finding(code: string, files: string[], message: string, numbers?: Recor
   if (numbers) f.numbers = numbers;
   return f;
 }
-
-const union = (boxes: Xyxy[]): Xyxy | undefined =>
-  boxes.length === 0
-    ? undefined
-    : boxes.reduce<Xyxy>((u, b) => [Math.min(u[0], b[0]), Math.min(u[1], b[1]), Math.max(u[2], b[2]), Math.max(u[3], b[3])], [...boxes[0]] as Xyxy);
 
 interface ImageReport {
   findings: LintFinding[];
@@ -262,10 +257,6 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
-function errorCode(err: unknown, fallback: string): string {
-  return err instanceof BusToolsError ? err.code : fallback;
-}
-
 async function lintImage(img: DatasetImage, root: string, minArea: number, minColourPixels: number, maxPixels: number, minChroma?: number): Promise<ImageReport> {
   const out: LintFinding[] = [];
   const rel = (p: string) => relativePath(root, p);
@@ -277,7 +268,7 @@ async function lintImage(img: DatasetImage, root: string, minArea: number, minCo
     if (renamed) out.push(finding('EXTENSION_MISMATCH', [img.relPath], renamed));
     fingerprint = await fingerprintImage(img.path, minChroma);
   } catch (err) {
-    out.push(finding(errorCode(err, 'BAD_IMAGE'), [img.relPath], `${describeError(err)}. It cannot be uploaded or trained on.`));
+    out.push(finding(errorCodeOf(err, 'BAD_IMAGE'), [img.relPath], `${describeError(err)}. It cannot be uploaded or trained on.`));
   }
   if (fingerprint && fingerprint.colourPixels >= minColourPixels) {
     const pct = (100 * fingerprint.colourPixels) / (fingerprint.width * fingerprint.height);
@@ -302,7 +293,7 @@ async function lintImage(img: DatasetImage, root: string, minArea: number, minCo
       ({ bytes: buf, runs } = read);
       if (read.extensionWarning) out.push(finding('EXTENSION_MISMATCH', [mrel], read.extensionWarning));
     } catch (err) {
-      out.push(finding(errorCode(err, 'UNREADABLE'), [mrel], `${describeError(err)}. Image "${img.fileName}" cannot be used until the mask is fixed.`));
+      out.push(finding(errorCodeOf(err, 'UNREADABLE'), [mrel], `${describeError(err)}. Image "${img.fileName}" cannot be used until the mask is fixed.`));
       continue;
     }
     if (fingerprint && (runs.width !== fingerprint.width || runs.height !== fingerprint.height)) {
@@ -363,8 +354,8 @@ async function lintImage(img: DatasetImage, root: string, minArea: number, minCo
     const specks = comps.filter((c) => c.area < minArea);
     decoded.push({ path: mrel, runs, pixels, kept: kept.length });
     if (specks.length) {
-      const all = union(comps.map((c) => c.xyxy)) as Xyxy;
-      const clean = union(kept.map((c) => c.xyxy));
+      const all = unionXyxy(comps.map((c) => c.xyxy)) as Xyxy;
+      const clean = unionXyxy(kept.map((c) => c.xyxy));
       const widen = clean ? [clean[0] - all[0], clean[1] - all[1], all[2] - clean[2], all[3] - clean[3]] : [0, 0, 0, 0];
       const widens = widen.some((v) => v > 0);
       const sizes = specks.map((c) => c.area).sort((a, b) => a - b);

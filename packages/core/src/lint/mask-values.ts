@@ -3,7 +3,7 @@
  * foreground value) and what its alpha channel holds. The mask decoder (png/mask.ts) classifies
  * pixels without keeping values, so it stays fast; this second look runs only in lint.
  */
-import { decodePngRows, type PngHeader } from '../png/chunks.js';
+import { CHANNELS, decodePngRows, packedSample, type PngHeader } from '../png/chunks.js';
 
 export interface MaskValueStats {
   header: PngHeader;
@@ -21,8 +21,6 @@ export interface MaskValueStats {
   /** Adam7-interlaced masks are not analysed (values empty). */
   interlaced: boolean;
 }
-
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 /**
  * Counts the distinct sample values of a mask PNG.
@@ -54,13 +52,10 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1) + 1;
     if (bitDepth < 8) {
-      const perByte = 8 / bitDepth;
-      const mask = (1 << bitDepth) - 1;
       let run = -1;
       let runLength = 0;
       for (let x = 0; x < width; x++) {
-        const byte = data[start + Math.floor(x / perByte)];
-        const v = (byte >> (8 - bitDepth * ((x % perByte) + 1))) & mask;
+        const v = packedSample(data, start, x, bitDepth);
         if (v === run) runLength++;
         else {
           if (runLength) add(run, runLength);

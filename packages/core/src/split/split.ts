@@ -5,21 +5,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOutputPath, writeFolderAtomic } from '../atomic.js';
-import type { ConflictRule, ExportFormat } from '../constants.js';
+import type { ExportFormat } from '../constants.js';
 import { lazy } from '../lazy.js';
-import { discoverDataset } from '../dataset/discover.js';
-import { assertKnownClasses, DEFAULT_CLASSES, extractBoxes, type ExtractOptions } from '../dataset/extract.js';
-import type { AnnotatedImage, Problem } from '../dataset/types.js';
+import { assertKnownClasses, DEFAULT_CLASSES, discoverDataset, extractBoxes, type AnnotatedImage, type ExtractOptions, type Problem } from '../dataset/index.js';
 import { writeUploadFolder } from '../upload/folder.js';
 import { naturalCompare } from '../natural.js';
-import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/duplicates.js';
-import { planSplit, SPLIT_PARTS, type PlannedItem, type SplitPart } from './plan.js';
+import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/index.js';
+import { planSplit, SPLIT_PARTS, type PlannedItem, type SplitPart, type SplitPlanOptions } from './plan.js';
 
-export interface SplitOptions extends DuplicateOptions, Pick<ExtractOptions, 'boxes' | 'minArea' | 'classes' | 'includeNormal'> {
-  val: number;
-  test?: number;
-  seed: number;
-  conflicts?: ConflictRule;
+export interface SplitOptions extends SplitPlanOptions, DuplicateOptions, Pick<ExtractOptions, 'boxes' | 'minArea' | 'classes' | 'includeNormal'> {
   /** Upload format of each part. Default `datature-csv-wh`. */
   format?: ExportFormat;
   /** Hard-link images instead of copying. */

@@ -9,6 +9,7 @@ import type { ExportFormat } from '../constants.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { FORMATS } from '../formats/index.js';
+import { checkArgument, isPath, isRecord } from '../validate.js';
 
 export interface UploadFolderOptions {
   format: ExportFormat;
@@ -89,6 +90,10 @@ export async function writeUploadFolder(
   categories: readonly Category[],
   options: UploadFolderOptions,
 ): Promise<UploadFolderResult> {
+  checkArgument('writeUploadFolder', dir, isPath, 'an output folder path such as "busi-upload"');
+  checkArgument('writeUploadFolder', images, Array.isArray, 'an array of images such as extractBoxes(…) returns in `images`');
+  checkArgument('writeUploadFolder', categories, Array.isArray, 'an array of categories such as extractBoxes(…) returns in `categories`');
+  checkArgument('writeUploadFolder', options, isRecord, 'an options object such as { format: "datature-csv-wh" }');
   assertUniqueUploadNames(images);
   for (const from of new Set(images.flatMap((img) => (img.path ? [dirname(img.path)] : [])))) {
     assertOutsideInput(dir, from, { flag: 'the upload folder', input: 'the image folder' });

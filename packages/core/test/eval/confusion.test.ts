@@ -68,7 +68,7 @@ describe('detectionConfusionMatrix', () => {
 
   test('thresholds outside [0, 1] are refused', () => {
     expect(() => detectionConfusionMatrix(g, dets, { iouThreshold: 1.5 })).toThrow(BusToolsError);
-    expect(() => detectionConfusionMatrix(g, dets, { iouThreshold: 1.5 })).toThrow('Expected a number between 0 and 1 for iouThreshold but received 1.5');
+    expect(() => detectionConfusionMatrix(g, dets, { iouThreshold: 1.5 })).toThrow('Expected number between 0 and 1 for iouThreshold but received 1.5');
   });
 });
 

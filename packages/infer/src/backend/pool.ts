@@ -8,57 +8,34 @@
  * main thread free for decoding, postprocessing and drawing, and a busy core slows one image down
  * rather than stalling every thread of a parallel operator.
  *
- * The worker is a short CommonJS script run with `eval` (no file to resolve, so it works the same from
- * the sources under test and from dist/). It needs only onnxruntime-node, passed by resolved path.
+ * Each worker runs backend/pool-worker.ts, compiled by tsc like the rest of the package.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BusToolsError } from '@bus-tools/core';
 import type { TensorData } from '../tensor.js';
+import type { PoolReply, PoolRequest, PoolWorkerData, RawMetadata } from './pool-worker.js';
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const ort = require(workerData.ortPath);
-if (workerData.quiet) ort.env.logLevel = 'fatal';
-const plain = (m) => ({ name: m.name, isTensor: m.isTensor, type: m.type, shape: m.shape ? [...m.shape] : undefined });
-let session;
-ort.InferenceSession.create(workerData.file, workerData.options).then(
-  (s) => {
-    session = s;
-    parentPort.postMessage({ type: 'ready', inputs: s.inputMetadata.map(plain), outputs: s.outputMetadata.map(plain) });
-  },
-  (err) => parentPort.postMessage({ type: 'failed', message: String((err && err.message) || err) }),
-);
-// One message at a time, in order: a release waits for the runs sent before it.
-let chain = Promise.resolve();
-parentPort.on('message', (m) => {
-  chain = chain.then(() => handle(m));
-});
-async function handle(m) {
-  if (m.type === 'release') {
-    if (session) await session.release();
-    parentPort.close();
-    return;
-  }
-  try {
-    const feeds = {};
-    for (const [k, t] of Object.entries(m.feeds)) feeds[k] = new ort.Tensor(t.type, t.data, t.dims);
-    const out = await session.run(feeds);
-    const outputs = {};
-    for (const [k, t] of Object.entries(out)) outputs[k] = { type: t.type, data: t.data, dims: t.dims };
-    parentPort.postMessage({ type: 'result', id: m.id, outputs });
-  } catch (err) {
-    parentPort.postMessage({ type: 'result', id: m.id, error: String((err && err.message) || err) });
-  }
-}
-`;
+export type { RawMetadata } from './pool-worker.js';
 
-/** Model input/output metadata as onnxruntime reports it. */
-export interface RawMetadata {
-  name: string;
-  isTensor: boolean;
-  type?: string;
-  shape?: Array<number | string>;
+/**
+ * The worker's module file. From dist/ (the CLI, the published package) it is the compiled
+ * pool-worker.js beside this file. Jest runs this file from its TypeScript source
+ * (src/backend/pool.ts), but a worker thread is plain Node and cannot run TypeScript; there the
+ * worker is the compiled one in the package's dist/, which jest's global setup
+ * (tools/jest/global-setup.cjs) brings up to date with `tsc -b` before any test runs, so tests
+ * never run a stale worker. Loading a real file (rather than a script string run with `eval`)
+ * keeps the worker type-checked, linted and covered like any other module.
+ */
+export function workerUrl(from = import.meta.url): URL {
+  if (!from.endsWith('.ts')) return new URL('./pool-worker.js', from);
+  const built = new URL('../../dist/backend/pool-worker.js', from);
+  if (!existsSync(built)) {
+    throw new Error(`${fileURLToPath(built)} is missing: the session pool's worker runs from the build even under tests. Run \`npx tsc -b\` first.`);
+  }
+  return built;
 }
 
 export interface SessionPool {
@@ -69,12 +46,6 @@ export interface SessionPool {
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
 }
-
-type WorkerMessage =
-  | { type: 'ready'; inputs: RawMetadata[]; outputs: RawMetadata[] }
-  | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; outputs: Record<string, TensorData>; error?: undefined }
-  | { type: 'result'; id: number; error: string };
 
 interface Slot {
   worker: Worker;
@@ -118,11 +89,11 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
   };
 
   const started = Array.from({ length: sessions }, () => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, file, options, quiet } });
+    const worker = new Worker(workerUrl(), { workerData: { ortPath, file, options, quiet } satisfies PoolWorkerData });
     const slot: Slot = { worker, exited: false, queued: 0 };
     slots.push(slot);
     return new Promise<{ inputs: RawMetadata[]; outputs: RawMetadata[] }>((resolve, reject) => {
-      worker.on('message', (m: WorkerMessage) => {
+      worker.on('message', (m: PoolReply) => {
         if (m.type === 'ready') resolve({ inputs: m.inputs, outputs: m.outputs });
         else if (m.type === 'failed') reject(new Error(m.message));
         else if (m.type === 'result') {
@@ -157,7 +128,7 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
         clearTimeout(timer);
         resolve();
       });
-      s.worker.postMessage({ type: 'release' });
+      s.worker.postMessage({ type: 'release' } satisfies PoolRequest);
     });
   const release = async () => {
     if (closed) return;
@@ -189,7 +160,7 @@ export async function openSessionPool(ortPath: string, file: string, sessions: n
           const id = nextId++;
           return new Promise((resolve, reject) => {
             pending.set(id, { resolve, reject });
-            slot.worker.postMessage({ type: 'run', id, feeds });
+            slot.worker.postMessage({ type: 'run', id, feeds } satisfies PoolRequest);
           });
         }
         await new Promise<void>((wake) => waiting.push(wake));

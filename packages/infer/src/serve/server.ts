@@ -11,9 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BusToolsError, SERVE_DEFAULTS, assertIntegerInRange, describeError, invalidParameterError, type Detection } from '@bus-tools/core';
+import { BusToolsError, SERVE_DEFAULTS, assertIntegerInRange, checkArgument, checkThreshold, describeError, invalidParameterError, isRecord, type Detection } from '@bus-tools/core';
 import { DEFAULT_MODEL } from '../default-model.js';
-import { checkThreshold, openDetector, type Detector, type DetectorOptions } from '../detector.js';
+import { openDetector, type Detector, type DetectorOptions } from '../detector.js';
 import { CLASS_COLOURS, classColour } from '../draw.js';
 import { decodeBufferForModel } from '../image.js';
 import { createWorkQueue, type QueueStats } from './queue.js';
@@ -183,11 +183,12 @@ export function toApiDetection(d: Detection): ApiDetection {
  * @throws BusToolsError `INVALID_PARAMETER` for a bad option, and whatever `openDetector` throws.
  */
 export async function createDetectServer(options: DetectServerOptions = {}): Promise<DetectServer> {
+  checkArgument('createDetectServer', options, isRecord, 'an options object such as { model: "model.onnx", port: 8080 }');
   const host = options.host ?? SERVE_DEFAULTS.host;
   if (typeof host !== 'string' || host.length === 0) throw invalidParameterError('--host', 'a host name or IP address', host);
   const port = assertIntegerInRange('--port', options.port ?? SERVE_DEFAULTS.port, 0, 65535);
-  const threshold = checkThreshold(options.threshold ?? SERVE_DEFAULTS.threshold);
-  const minThreshold = Math.min(threshold, checkThreshold(options.minThreshold ?? SERVE_DEFAULTS.minThreshold, 'minThreshold'));
+  const threshold = checkThreshold('--threshold', options.threshold ?? SERVE_DEFAULTS.threshold);
+  const minThreshold = Math.min(threshold, checkThreshold('minThreshold', options.minThreshold ?? SERVE_DEFAULTS.minThreshold));
   const maxUploadBytes = assertIntegerInRange('maxUploadBytes', options.maxUploadBytes ?? SERVE_DEFAULTS.maxUploadBytes, 1024, 1024 ** 3);
   const maxPixels = assertIntegerInRange('--max-pixels', options.maxPixels ?? SERVE_DEFAULTS.maxPixels, 1, 0x3fff * 0x3fff);
   const maxWaiting = assertIntegerInRange('--queue', options.queue ?? SERVE_DEFAULTS.queue, 0, 10000);
