@@ -1,4 +1,5 @@
 import type { BusCommand } from './index.js';
+import { SHARD_OPTION } from './shard-option.js';
 
 export interface LintArgs {
   dataset: string;
@@ -7,6 +8,8 @@ export interface LintArgs {
   'min-area': number;
   'max-distance': number;
   concurrency: number;
+  shard?: string;
+  fingerprints?: string;
 }
 
 export const lintCommand: BusCommand<LintArgs> = {
@@ -24,6 +27,8 @@ export const lintCommand: BusCommand<LintArgs> = {
       .option('min-area', { describe: 'components with fewer pixels are specks', type: 'number', default: 50 })
       .option('max-distance', { describe: 'largest pHash Hamming distance (of 64 bits) at which two images are compared as possible near-copies', type: 'number', default: 16 })
       .option('concurrency', { describe: 'images decoded at once', type: 'number', default: 4 })
+      .option('shard', SHARD_OPTION)
+      .option('fingerprints', { describe: 'also write every image\'s fingerprint and findings here (.jsonl) for `bus-tools merge`, which finds duplicates across shards; required with --shard', type: 'string' })
       .check((argv) => {
         for (const [name, v, min, max] of [['min-area', argv['min-area'], 0, 1e9], ['max-distance', argv['max-distance'], 0, 32], ['concurrency', argv.concurrency, 1, 64]] as const) {
           if (!Number.isInteger(v) || v < min || v > max) throw new Error(`Expected integer between ${min} and ${max} for --${name} but received ${JSON.stringify(v)}`);

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { predictFolder } from '@bus-tools/infer';
 import { ExitCode, plural, progress, type Io } from '../io.js';
 import type { PredictArgs } from './predict.js';
+import { shardArg } from './shard-option.js';
 
 const shortPath = (p: string) => {
   const r = relative(process.cwd(), p);
@@ -9,6 +10,7 @@ const shortPath = (p: string) => {
 };
 
 export async function run(args: PredictArgs, io: Io): Promise<void> {
+  const shard = shardArg(args.shard);
   const warnings: string[] = [];
   let bar: ReturnType<typeof progress> | undefined;
   const report = await predictFolder({
@@ -26,6 +28,8 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
     allImages: args['all-images'],
     threads: args.threads,
     sessions: args.sessions,
+    shard,
+    keepImages: false,
     onWarning: (m) => {
       warnings.push(m);
       if (!args['summary-json']) io.stderr(`warning: ${m}\n`);

@@ -1,4 +1,5 @@
 import type { BusCommand } from './index.js';
+import { SHARD_OPTION } from './shard-option.js';
 
 export interface PredictArgs {
   input: string;
@@ -16,6 +17,7 @@ export interface PredictArgs {
   'summary-json': boolean;
   threads?: number;
   sessions?: number;
+  shard?: string;
 }
 
 export const predict: BusCommand<PredictArgs> = {
@@ -37,6 +39,7 @@ export const predict: BusCommand<PredictArgs> = {
       .option('all-images', { describe: 'annotate every image, not only those with detections', type: 'boolean', default: false })
       .option('summary-json', { describe: 'print the run summary as JSON on stdout (--json names the detections file, as in predict.py)', type: 'boolean', default: false })
       .option('sessions', { describe: 'CPU: copies of the model run side by side, one image each, in worker threads [default: one per core, at most 4]', type: 'number' })
+      .option('shard', SHARD_OPTION)
       .option('threads', { describe: 'onnxruntime CPU threads of each session [default: cores / sessions, at least 1]', type: 'number' })
       .example('$0 predict -i scans -o predictions', 'the bundled BUSI model')
       .example('$0 predict -i test_images -o predictions -m model.onnx --label label_map.pbtxt --threshold 0.7', "the tutorial's predict.py")
