@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
   inShard,
   openFileAtomic,
   parseShard,
+  readPredictionFiles,
   shardOf,
   streamUploadFolder,
   toDatatureCsv,
@@ -150,5 +151,19 @@ describe('streamed outputs are the bytes of the all-at-once writers', () => {
     v.write('z');
     v.abort();
     expect(readdirSync(tmp)).toEqual(['out.txt']);
+  });
+});
+
+describe('readPredictionFiles', () => {
+  test('reads JSON and CSV parts into one list, in the order given', () => {
+    const a = join(tmp, 'a.json');
+    const b = join(tmp, 'b.csv');
+    writeFileSync(a, '[\n{"file_name":"x.png","image_id":1,"category_id":1,"label":"benign","bbox":[1,2,3,4],"score":0.9}\n]\n');
+    writeFileSync(b, 'filename,xmin,ymin,width,height,label,score\ny.png,5,6,7,8,malignant,0.5\n');
+    expect(readPredictionFiles([a, b])).toEqual([
+      { file_name: 'x.png', image_id: 1, category_id: 1, label: 'benign', bbox: [1, 2, 3, 4], score: 0.9 },
+      { file_name: 'y.png', label: 'malignant', bbox: [5, 6, 7, 8], score: 0.5 },
+    ]);
+    expect(() => readPredictionFiles([a, join(tmp, 'missing.json')])).toThrow(expect.objectContaining({ code: 'UNREADABLE', file: join(tmp, 'missing.json') }));
   });
 });

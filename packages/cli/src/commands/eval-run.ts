@@ -17,6 +17,7 @@ import {
   parseCocoGroundTruth,
   parsePredictionsCsv,
   parsePredictionsJson,
+  readPredictionFiles,
   readImageSize,
   rowsFromDetections,
   writeFileAtomic,
@@ -248,8 +249,9 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
     for (const p of predicted.problems) if (!args.json) io.stderr(`${p.severity}: ${p.message}\n`);
     predSource = predicted.note;
   } else {
-    predSource = resolve(args.pred!);
-    rows = loadPredictionFile(predSource);
+    const files = args.pred.map((p) => resolve(p));
+    predSource = files.join(', ');
+    rows = files.length === 1 ? loadPredictionFile(files[0]) : readPredictionFiles(files);
   }
   const { results, unknownImages, unknownCategories } = alignPredictions(loaded.gt, rows);
   // Detections on images the ground truth lacks make the run partial (pycocotools refuses them
