@@ -44,7 +44,7 @@ export async function run(args: DatasetArgs & { format: ExportFormat; output: st
     );
   } else {
     io.stderr(
-      `export: ${plural(written.images, 'image')}, ${plural(written.boxes, 'box', 'boxes')} (${plural(stats.specksDropped, 'speck')} dropped) → ${args.output} as ${args.format}; ` +
+      `export${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${plural(written.images, 'image')}, ${plural(written.boxes, 'box', 'boxes')} (${plural(stats.specksDropped, 'speck')} dropped) → ${args.output} as ${args.format}; ` +
         `${plural(result.problems.length, 'problem')}${skipped ? ` (${skipped} skipped)` : ''}. ` +
         `Upload images/ first, then the annotations as "${FORMATS[args.format].datatureOption}" (see ${args.output}/UPLOAD.md)\n`,
     );

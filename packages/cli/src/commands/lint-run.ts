@@ -61,6 +61,12 @@ export async function run(args: LintArgs, io: Io): Promise<void> {
   bar?.done();
   if (args.fingerprints) writeLintFingerprints(args.fingerprints, result, shard, { maxDistance: args['max-distance'] });
   printLintResult(result, args, io);
+  if (shard && shard.count > 1) {
+    io.stderr(
+      `lint: shard ${shard.index}/${shard.count}: names, sizes and duplicates were compared within the shard only; ` +
+        `${args.fingerprints ? `\`bus-tools merge\` ${args.fingerprints} with the other shards' files` : 'add --fingerprints FILE to every shard and `bus-tools merge` the files'} to compare them over the whole dataset.\n`,
+    );
+  }
 }
 
 /** Prints a lint result as `lint` does (report or --json, the summary line) and sets the exit code. */

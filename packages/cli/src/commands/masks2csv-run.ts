@@ -49,7 +49,7 @@ export async function run(args: DatasetArgs & { output?: string; layout: 'width-
   if (args.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     io.stderr(
-      `masks2csv: ${plural(stats.images, 'image')}, ${plural(stats.masks, 'mask')} → ${plural(stats.boxes, 'box', 'boxes')} (${args.boxes} boxes, min-area ${args['min-area']}); ` +
+      `masks2csv${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${plural(stats.images, 'image')}, ${plural(stats.masks, 'mask')} → ${plural(stats.boxes, 'box', 'boxes')} (${args.boxes} boxes, min-area ${args['min-area']}); ` +
         `${plural(stats.specksDropped, 'speck')} dropped; ${plural(result.problems.length, 'problem')}${skipped ? ` (${skipped} skipped)` : ''}` +
         `${args.output ? `; wrote ${args.output}` : ''}\n`,
     );

@@ -45,13 +45,13 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
   const ips = report.seconds > 0 ? report.predicted / report.seconds : 0;
   if (args['summary-json']) {
     const { images: _images, ...rest } = report;
-    io.stdout(`${JSON.stringify({ command: 'predict', ...rest, imagesPerSecond: Number(ips.toFixed(2)), warnings }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ command: 'predict', ...rest, ...(shard ? { shard } : {}), imagesPerSecond: Number(ips.toFixed(2)), warnings }, null, 2)}\n`);
   } else {
     for (const p of report.problems) io.stderr(`${p.severity}: ${p.message}\n`);
     io.stderr(
       `predict: ${plural(report.predicted, 'image')} → ${plural(report.detections, 'detection')} on ${report.withDetections} (threshold ${report.threshold}); ` +
         `${plural(report.annotated, 'annotated image')} in ${shortPath(report.output)}; wrote ${shortPath(report.json)}, ${shortPath(report.csv)}` +
-        `${skipped ? `; ${skipped} skipped` : ''}${report.masksSkipped ? `; ${plural(report.masksSkipped, 'mask file')} ignored` : ''}` +
+        `${shard ? ` (shard ${shard.index}/${shard.count})` : ''}${skipped ? `; ${skipped} skipped` : ''}${report.masksSkipped ? `; ${plural(report.masksSkipped, 'mask file')} ignored` : ''}` +
         `; ${report.isDefaultModel ? 'the bundled BUSI model' : shortPath(report.model)}, ${report.layout} layout ${report.inputWidth}x${report.inputHeight} on ${report.deviceNote}; ${ips.toFixed(1)} images/s\n`,
     );
   }

@@ -117,14 +117,16 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
   const classId = new Map(categories.map((c) => [c.name, c.id]));
 
   const shard = assertShard(options.shard);
-  const selected = dataset.images
-    .map((img, position) => ({ img, position }))
-    .filter(({ img }) => (classId.has(img.label) || (options.includeNormal && img.label === 'normal')) && inShard(img.relPath, shard));
+  const wanted = (img: DatasetImage) => (classId.has(img.label) || (options.includeNormal && img.label === 'normal')) && inShard(img.relPath, shard);
+  let total = 0;
+  for (const img of dataset.images) if (wanted(img)) total++;
   const images: AnnotatedImage[] = [];
   const problems: Problem[] = [...shardDataset(dataset, shard).problems];
   const stats: ExtractStats = { images: 0, masks: 0, boxes: 0, specksDropped: 0, skipped: 0 };
   let done = 0;
-  for (const { img, position } of selected) {
+  for (let position = 0; position < dataset.images.length; position++) {
+    const img = dataset.images[position];
+    if (!wanted(img)) continue;
     const result = await extractImage(img, classId.get(img.label), mode, minArea, problems);
     if (result) {
       stats.images++;
@@ -134,7 +136,7 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
       stats.boxes += result.image.boxes.length;
       stats.specksDropped += result.specks;
     } else stats.skipped++;
-    options.onProgress?.(++done, selected.length);
+    options.onProgress?.(++done, total);
   }
   problems.sort((a, b) => naturalCompare(a.file, b.file));
   return { images, categories, problems, stats };

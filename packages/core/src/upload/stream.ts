@@ -15,7 +15,7 @@ import { datatureCsvHeader, datatureCsvRows } from '../formats/datature-csv.js';
 import { toCoco, type CocoAnnotation, type CocoDataset, type CocoImage } from '../formats/coco.js';
 import { toVoc, vocFileName } from '../formats/voc.js';
 import { toYolo, toYoloClasses, yoloFileName } from '../formats/yolo.js';
-import { assertUniqueUploadNames, uploadInstructions, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
+import { uploadInstructions, uploadNameClashError, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
 
 /** One entry of a JSON array as `JSON.stringify(…, null, 1)` lays it out two levels down. */
 const arrayEntry = (value: unknown) => JSON.stringify(value, null, 1).replace(/^/gm, '  ');
@@ -91,7 +91,9 @@ export async function streamUploadFolder(
   options: UploadFolderOptions,
   produce: (add: (image: AnnotatedImage, cocoId?: number) => void) => Promise<void>,
 ): Promise<UploadFolderResult> {
-  const names: AnnotatedImage[] = [];
+  const seen = new Map<string, string>(); // upload name → image path: one small record per image
+  const clashes: string[] = [];
+  let images = 0;
   let boxes = 0;
   const annotationFiles: string[] = [];
   await writeFolderAtomic(dir, async (tmp) => {
@@ -109,7 +111,10 @@ export async function streamUploadFolder(
     } else if (options.format === 'coco') coco = new CocoJsonWriter(join(tmp, 'annotations.json'), categories);
     const add = (img: AnnotatedImage, cocoId?: number) => {
       if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
-      names.push({ fileName: img.fileName, path: img.path, width: 0, height: 0, boxes: [] });
+      const prev = seen.get(img.fileName);
+      if (prev !== undefined) clashes.push(`"${img.fileName}": ${prev} and ${img.path}`);
+      else seen.set(img.fileName, img.path);
+      images++;
       boxes += img.boxes.length;
       copyImage(img.path, join(tmp, 'images', img.fileName), options.link);
       if (csv) csv.write(datatureCsvRows(img, options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
@@ -127,11 +132,11 @@ export async function streamUploadFolder(
         writeFileSync(join(tmp, file), toYolo(img, categories));
         annotationFiles.push(file);
       }
-      options.onProgress?.(names.length, names.length);
+      options.onProgress?.(images, images);
     };
     try {
       await produce(add);
-      assertUniqueUploadNames(names);
+      if (clashes.length) throw uploadNameClashError(clashes);
       if (csv) {
         csv.commit();
         annotationFiles.push('annotations.csv');
@@ -146,9 +151,9 @@ export async function streamUploadFolder(
       csv?.abort();
       coco?.abort();
     }
-    writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, names.length, boxes, categories));
+    writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, images, boxes, categories));
   });
-  return { dir, images: names.length, boxes, annotationFiles };
+  return { dir, images, boxes, annotationFiles };
 }
 
 function copyImage(from: string, to: string, link: boolean | undefined): void {
