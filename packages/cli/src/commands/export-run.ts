@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ExitCode, plural, type Io } from '../io.js';
 import { countErrors, readDatasetBoxes, reportProblems } from './extract-run.js';
 import type { DatasetArgs } from './dataset-options.js';
-import { shardArg } from './shard-option.js';
+import { shardArg } from './shard-run.js';
 
 export async function run(args: DatasetArgs & { format: ExportFormat; output: string; force: boolean; link: boolean; shard?: string }, io: Io): Promise<void> {
   const shard = shardArg(args.shard);

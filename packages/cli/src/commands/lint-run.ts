@@ -1,7 +1,7 @@
 import { atLeast, checkOutputPath, LINT_CODES, lintDataset, writeLintFingerprints, type LintFinding, type LintResult } from '@bus-tools/core';
 import { ExitCode, plural, progress, type Io } from '../io.js';
 import type { LintArgs } from './lint.js';
-import { shardArg } from './shard-option.js';
+import { shardArg } from './shard-run.js';
 
 const WORST_PER_CODE = 3;
 const WORST_TOTAL = 15;

@@ -1,11 +1,11 @@
 import { checkOutputPath } from '@bus-tools/core/atomic';
-import { openFileAtomic } from '@bus-tools/core';
+import { openFileAtomic } from '@bus-tools/core/atomic-stream';
 import { datatureCsvHeader, datatureCsvRows } from '@bus-tools/core/formats/datature-csv';
 import { resolve } from 'node:path';
 import { ExitCode, plural, type Io } from '../io.js';
 import { countErrors, readDatasetBoxes, reportProblems } from './extract-run.js';
 import type { DatasetArgs } from './dataset-options.js';
-import { shardArg } from './shard-option.js';
+import { shardArg } from './shard-run.js';
 
 export async function run(args: DatasetArgs & { output?: string; layout: 'width-height' | 'four-corner'; force: boolean; shard?: string }, io: Io): Promise<void> {
   const shard = shardArg(args.shard);

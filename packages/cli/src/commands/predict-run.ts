@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { predictFolder } from '@bus-tools/infer';
 import { ExitCode, plural, progress, type Io } from '../io.js';
 import type { PredictArgs } from './predict.js';
-import { shardArg } from './shard-option.js';
+import { shardArg } from './shard-run.js';
 
 const shortPath = (p: string) => {
   const r = relative(process.cwd(), p);
