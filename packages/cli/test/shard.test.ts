@@ -4,7 +4,7 @@
  * compared with one run over the whole dataset.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,5 +172,33 @@ describe('bad --shard values stop before any work (exit 2; in-process, with the 
     expect(r.stderr).toContain(message);
     expect(r.stderr).toContain('[INVALID_PARAMETER]');
     expect(readdirSync(tmp)).not.toContain('bad.csv');
+  });
+});
+
+describe('merge refuses parts it cannot put together (exit 2, nothing written)', () => {
+  const file = (name: string, text: string) => {
+    const p = join(tmp, 'refused', name);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+    return p;
+  };
+  test.each([
+    ['CSVs without --dataset', () => [file('a.csv', 'filename,xmin,ymin,width,height,label\n'), file('b.csv', 'filename,xmin,ymin,width,height,label\n'), '-o', join(tmp, 'refused', 'out.csv')], 'Expected --dataset'],
+    ['parts of two kinds', () => [file('c.json', '[]\n'), file('d.csv', 'filename,xmin,ymin,width,height,label\n'), '-o', join(tmp, 'refused', 'out.json')], 'not a detections part like'],
+    ["predict's CSVs", () => [file('e.csv', 'filename,xmin,ymin,width,height,label,score\n'), '-o', join(tmp, 'refused', 'out.csv')], "Merge predict's detections-I-of-N.json files instead"],
+    ['lint parts with -o', () => [file('f.jsonl', '{}\n'), '-o', join(tmp, 'refused', 'out.json')], 'Expected no -o for merging lint fingerprints'],
+  ])('%s', async (_what, args, message) => {
+    const r = await runCli('merge', ...args());
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining(message)]);
+    expect(readdirSync(join(tmp, 'refused')).filter((f) => f.startsWith('out') || f.startsWith('.'))).toEqual([]);
+  });
+
+  test('the same image in two lint parts', async () => {
+    const out = join(tmp, 'twice');
+    mkdirSync(out);
+    const r = await busTools(['lint', dataset, '--shard', '0/2', '--fingerprints', join(out, 'a.jsonl'), '--fail-on', 'none']);
+    expect(failure(r)).toBe('');
+    const m = await runCli('merge', join(out, 'a.jsonl'), join(out, 'a.jsonl'));
+    expect([m.code, m.stderr]).toEqual([2, expect.stringMatching(/is in two fingerprints files; merge the shards of one run/)]);
   });
 });

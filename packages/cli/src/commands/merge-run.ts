@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import {
   BusToolsError,
@@ -8,6 +8,7 @@ import {
   mergeLintFingerprints,
   mergeUploadFolders,
   openFileAtomic,
+  PREDICTIONS_CSV_HEADER,
   writeMergedDetections,
 } from '@bus-tools/core';
 import { ExitCode, plural, type Io } from '../io.js';
@@ -51,6 +52,9 @@ export async function run(args: MergeArgs, io: Io): Promise<void> {
     writeMergedDetections(results, output, csv);
     summary = { detections: results.length, images: new Set(results.map((r) => r.image_id)).size, csv };
   } else if (kind === 'csv') {
+    if (readFileSync(parts[0], 'utf8').startsWith(`${PREDICTIONS_CSV_HEADER.join(',')}\n`)) {
+      throw new BusToolsError('INVALID_PARAMETER', `${parts[0]}: a predictions CSV. Merge predict's detections-I-of-N.json files instead; the merged CSV is written from them (-o detections.json, --csv)`, { file: parts[0] });
+    }
     if (!args.dataset) throw new BusToolsError('INVALID_PARAMETER', 'Expected --dataset (the dataset the CSVs were made from) for merging CSVs but received none: its listing gives the order of the rows');
     const text = await mergeCsvParts(parts, args.dataset);
     const out = openFileAtomic(output);
