@@ -18,9 +18,10 @@ COPY packages/cli/package.json packages/cli/
 # `prepare` (tsc -b) needs the sources, which come next: install without running scripts.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY packages packages
+# sharp's prebuilt libvips (@img/sharp-<platform>) and onnxruntime-node's binaries come inside the
+# npm packages, so no install script is needed for them either.
 RUN npx tsc -b \
  && npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
- && npm rebuild sharp onnxruntime-node \
  && npm cache clean --force
 
 FROM node:20-bookworm-slim
