@@ -6,6 +6,9 @@
  *   node tools/make-fixtures.js                       # the curated sample in fixtures/sample-busi
  *   node tools/make-fixtures.js --out DIR --count 300 --seed 7 [--size 320]
  *                                                     # a random training/benchmark set
+ *   node tools/make-fixtures.js --out /tmp/busi-20k --count 20000 --size 64
+ *                                                     # a large set for bench:memory (small images
+ *                                                     # keep it quick to make: ~20 s per 1000)
  *
  * The curated sample covers every case the tools must get right: several masks per image, a mask
  * nested inside another, specks that would widen a box, 1-bit / 8-bit / 16-bit gray, RGB and RGBA

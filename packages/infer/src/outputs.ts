@@ -1,5 +1,5 @@
 /** Predictions → the files `bus-tools predict` writes: COCO results JSON and a detections CSV. */
-import { xyxyToXywh, type CocoResult } from '@bus-tools/core';
+import { openFileAtomic, predictionsJson, PREDICTIONS_CSV_HEADER, xyxyToXywh, type CocoResult } from '@bus-tools/core';
 import type { ImagePrediction } from './predict.js';
 
 const round = (v: number, digits: number) => {
@@ -34,25 +34,71 @@ export function toCocoResults(images: readonly Pick<ImagePrediction, 'imageId' |
 
 /** COCO results as JSON text, one detection per line (diff- and grep-friendly). */
 export function cocoResultsJson(results: readonly CocoResult[]): string {
-  return results.length === 0 ? '[]\n' : `[\n${results.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`;
+  return predictionsJson(results);
 }
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** The CSV header `bus-tools predict` writes. */
-export const DETECTIONS_CSV_HEADER = 'filename,xmin,ymin,width,height,label,score';
+export const DETECTIONS_CSV_HEADER = PREDICTIONS_CSV_HEADER.join(',');
 
 /**
  * Detections as CSV rows `filename,xmin,ymin,width,height,label,score` (pixels, 2 decimals; the
  * Datature "Width Height" column order plus a score), one row per detection, header first.
  */
 export function toDetectionsCsv(images: readonly Pick<ImagePrediction, 'fileName' | 'detections'>[]): string {
-  const rows = [DETECTIONS_CSV_HEADER];
-  for (const img of images) {
-    for (const d of img.detections) {
-      const [x, y, w, h] = xyxyToXywh(d.xyxy).map((v) => round(v, 2));
-      rows.push([csvField(img.fileName), x, y, w, h, csvField(d.label ?? `class ${d.classId ?? 1}`), round(d.score ?? 1, 6)].join(','));
-    }
+  return `${DETECTIONS_CSV_HEADER}\n${images.map(detectionsCsvRows).join('')}`;
+}
+
+/** One image's rows of `toDetectionsCsv` ('' without detections), each ending in a newline. */
+export function detectionsCsvRows(img: Pick<ImagePrediction, 'fileName' | 'detections'>): string {
+  let rows = '';
+  for (const d of img.detections) {
+    const [x, y, w, h] = xyxyToXywh(d.xyxy).map((v) => round(v, 2));
+    rows += `${[csvField(img.fileName), x, y, w, h, csvField(d.label ?? `class ${d.classId ?? 1}`), round(d.score ?? 1, 6)].join(',')}\n`;
   }
-  return `${rows.join('\n')}\n`;
+  return rows;
+}
+
+/** CSV rows of COCO results as `toDetectionsCsv` writes them (the results carry the same rounded numbers). */
+export function cocoResultsCsvRows(results: readonly Required<Pick<CocoResult, 'file_name' | 'label' | 'bbox' | 'score'>>[]): string {
+  return results.map((r) => `${[csvField(r.file_name), ...r.bbox, csvField(r.label), r.score].join(',')}\n`).join('');
+}
+
+/**
+ * The COCO results JSON and the CSV written image by image, each to a temporary file renamed into
+ * place by `commit()`: the same bytes as `cocoResultsJson(toCocoResults(images))` and
+ * `toDetectionsCsv(images)`, without holding the images.
+ */
+export function openDetectionsWriters(json: string, csv: string): {
+  add(image: Pick<ImagePrediction, 'imageId' | 'fileName' | 'detections'>): void;
+  commit(): void;
+  abort(): void;
+} {
+  const j = openFileAtomic(json);
+  let c;
+  try {
+    c = openFileAtomic(csv);
+  } catch (err) {
+    j.abort();
+    throw err;
+  }
+  const out = c;
+  out.write(`${DETECTIONS_CSV_HEADER}\n`);
+  let entries = 0;
+  return {
+    add(image) {
+      for (const r of toCocoResults([image])) j.write(`${entries++ ? ',\n' : '[\n'}${JSON.stringify(r)}`);
+      out.write(detectionsCsvRows(image));
+    },
+    commit() {
+      j.write(entries ? '\n]\n' : '[]\n');
+      j.commit();
+      out.commit();
+    },
+    abort() {
+      j.abort();
+      out.abort();
+    },
+  };
 }

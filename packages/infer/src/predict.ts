@@ -5,12 +5,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { assertOutsideInput, BusToolsError, checkArgument, describeError, isPath, isPathList, isRecord, realPathOf, writeFileAtomic, type Detection, type Problem } from '@bus-tools/core';
+import { assertOutsideInput, assertShard, BusToolsError, checkArgument, describeError, inShard, isPath, isPathList, isRecord, realPathOf, type Detection, type Problem, type Shard } from '@bus-tools/core';
 import { openDetector, type Detector, type DetectorOptions } from './detector.js';
 import { decodeForModel, writeAnnotated, type DecodedImage } from './image.js';
 import { listImages } from './inputs.js';
 import type { LayoutName } from './layouts.js';
-import { cocoResultsJson, toCocoResults, toDetectionsCsv } from './outputs.js';
+import { openDetectionsWriters } from './outputs.js';
 
 export interface ImagePrediction {
   /** Absolute path of the image. */
@@ -19,7 +19,7 @@ export interface ImagePrediction {
   fileName: string;
   /** Path relative to `root` (`benign/benign (1).png`), `/`-separated; the base name without `root`. */
   relativePath: string;
-  /** 1-based position of the image in the input list (COCO `image_id`). */
+  /** 1-based position of the image in the input list (COCO `image_id`); with a shard, in the whole list. */
   imageId: number;
   /** Original size in pixels. */
   width: number;
@@ -40,8 +40,15 @@ export interface PredictOptions extends DetectorOptions {
    * there for drawing). Awaited: a slow callback holds the pipeline back.
    */
   onImage?: (prediction: ImagePrediction, image: DecodedImage) => void | Promise<void>;
-  /** Called after each image, predicted or skipped. */
+  /** Called after each image, predicted or skipped (`total`: the images of the shard). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Only the images of this shard (by `relativePath`, see shard.ts). Their `imageId`s stay their
+   * positions in the whole list, so the shards' results merge into those of one run.
+   */
+  shard?: Shard;
+  /** Keep every prediction in the result's `images` (default true). Off, memory stays flat however many images there are. */
+  keepImages?: boolean;
 }
 
 export interface PredictResult {
@@ -49,7 +56,7 @@ export interface PredictResult {
   model: string;
   /** True when no model was given and the bundled BUSI model ran. */
   isDefaultModel: boolean;
-  /** Predictions for the images that decoded, in input order. */
+  /** Predictions for the images that decoded, in input order (empty with `keepImages: false`). */
   images: ImagePrediction[];
   /** Images that were skipped (undecodable, unreadable), each with the reason. */
   problems: Problem[];
@@ -71,15 +78,20 @@ export interface PredictResult {
  *   const r = await predictImages(['a.png', 'b.png'], { model: 'fixtures/models/retinanet-tfod.onnx', threshold: 0.05 });
  *   r.images[0].detections[0]; // { xyxy: [117.2, 63.9, 186.0, 153.1], score: 0.97, classId: 1, label: 'benign' }
  */
-export async function predictImages(paths: readonly string[], options: PredictOptions): Promise<PredictResult> {
-  checkArgument('predictImages', paths, isPathList, 'an array of image paths such as ["scan.png"]');
+export async function predictImages(allPaths: readonly string[], options: PredictOptions): Promise<PredictResult> {
+  checkArgument('predictImages', allPaths, isPathList, 'an array of image paths such as ["scan.png"]');
   checkArgument('predictImages', options, isRecord, 'an options object such as { model: "model.onnx" }');
+  const shard = assertShard(options.shard);
   const detector = options.detector ?? (await openDetector({ ...options, sessions: options.sessions ?? 'auto' }));
   try {
     const { inputWidth: W, inputHeight: H } = detector;
     // Images in flight: those the sessions run or have queued, plus `prefetch` decoded ahead.
     const depth = detector.inFlight + Math.max(1, options.prefetch ?? 4);
     const relativeOf = (p: string) => (options.root ? relative(options.root, p).split(sep).join('/') : basename(p));
+    // With a shard: its images, each with its position in the whole list.
+    const positions: number[] = [];
+    allPaths.forEach((p, i) => inShard(relativeOf(p), shard) && positions.push(i));
+    const paths = shard ? positions.map((i) => allPaths[i]) : allPaths;
     type Done = { ok: true; image: DecodedImage; detections: Detection[] } | { ok: false; problem: Problem };
     const problemOf = (p: string, err: unknown): Done => ({
       ok: false,
@@ -116,12 +128,12 @@ export async function predictImages(paths: readonly string[], options: PredictOp
             path: paths[i],
             fileName: basename(paths[i]),
             relativePath: relativeOf(paths[i]),
-            imageId: i + 1,
+            imageId: (shard ? positions[i] : i) + 1,
             width: done.image.width,
             height: done.image.height,
             detections: done.detections,
           };
-          images.push(prediction);
+          if (options.keepImages !== false) images.push(prediction);
           await options.onImage?.(prediction, done.image);
         }
         options.onProgress?.(i + 1, paths.length);
@@ -148,6 +160,7 @@ export async function predictImages(paths: readonly string[], options: PredictOp
 }
 
 export interface PredictFolderOptions extends Omit<PredictOptions, 'root' | 'onImage' | 'detector'> {
+  /** With `shard`, `json` and `csv` default to `detections-<I>-of-<N>.json/.csv`, so shards can share `output`. */
   /** An image file or a folder of images (searched recursively; BUSI `_mask` files are skipped). */
   input: string;
   /** Folder for the annotated images; created if needed. Must not be inside `input`. */
@@ -163,7 +176,7 @@ export interface PredictFolderOptions extends Omit<PredictOptions, 'root' | 'onI
 }
 
 export interface PredictFolderReport extends Omit<PredictResult, 'images'> {
-  /** Images found (masks excluded). */
+  /** Images found (masks excluded; with a shard, those of the shard). */
   found: number;
   /** Images predicted (found minus skipped). */
   predicted: number;
@@ -196,8 +209,10 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
   checkArgument('predictFolder', options.output, isPath, 'an output folder (options.output) such as "predictions/"');
   const list = listImages(options.input);
   const output = resolve(options.output);
-  const json = resolve(options.json ?? join(output, 'detections.json'));
-  const csv = resolve(options.csv ?? join(output, 'detections.csv'));
+  const shard = assertShard(options.shard);
+  const stem = shard && shard.count > 1 ? `detections-${shard.index}-of-${shard.count}` : 'detections';
+  const json = resolve(options.json ?? join(output, `${stem}.json`));
+  const csv = resolve(options.csv ?? join(output, `${stem}.csv`));
   const inputIsFolder = list.files.length !== 1 || list.files[0] !== resolve(options.input);
   for (const [flag, p] of [['--output', output], ['--json', json], ['--csv', csv]] as const) {
     if (inputIsFolder) assertOutsideInput(p, list.root, { flag, input: 'the input folder', mayContain: true });
@@ -217,12 +232,23 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
   const drawProblems: Problem[] = [];
   let annotated = 0;
   let result: PredictResult;
+  let predicted = 0;
+  let withDetections = 0;
+  let detections = 0;
+  // JSON and CSV are written as the images come (temporary files, renamed when all went well).
+  mkdirSync(dirname(json), { recursive: true });
+  mkdirSync(dirname(csv), { recursive: true });
+  const writers = openDetectionsWriters(json, csv);
   try {
     result = await predictImages(list.files, {
       ...options,
       detector,
       root: list.root,
       onImage: async (p, image) => {
+        writers.add(p);
+        predicted++;
+        detections += p.detections.length;
+        if (p.detections.length > 0) withDetections++;
         if (p.detections.length === 0 && !options.allImages) return;
         const target = join(output, ...p.relativePath.split('/'));
         mkdirSync(dirname(target), { recursive: true });
@@ -236,23 +262,19 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
       },
     });
     await Promise.all(drawing);
+    writers.commit();
   } finally {
+    writers.abort();
     await detector.close();
   }
 
-  mkdirSync(dirname(json), { recursive: true });
-  writeFileAtomic(json, cocoResultsJson(toCocoResults(result.images)));
-  mkdirSync(dirname(csv), { recursive: true });
-  writeFileAtomic(csv, toDetectionsCsv(result.images));
-
-  const withDetections = result.images.filter((i) => i.detections.length > 0).length;
   return {
     ...result,
     problems: [...result.problems, ...drawProblems],
-    found: list.files.length,
-    predicted: result.images.length,
+    found: shard ? list.files.filter((p) => inShard(relative(list.root, p).split(sep).join('/'), shard)).length : list.files.length,
+    predicted,
     withDetections,
-    detections: result.images.reduce((n, i) => n + i.detections.length, 0),
+    detections,
     annotated,
     masksSkipped: list.masksSkipped,
     output,

@@ -14,6 +14,7 @@ import {
   parsePredictionsCsv,
   parsePredictionsJson,
   parseSplitManifest,
+  readPredictionFiles,
   rowsFromDetections,
   selectManifestPart,
   writeFileAtomic,
@@ -219,8 +220,9 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
     predSource = made.note;
     shownNote = made.shownNote;
   } else {
-    predSource = resolve(args.pred);
-    rows = loadPredictionFile(predSource);
+    const files = args.pred.map((p) => resolve(p));
+    predSource = files.join(', ');
+    rows = files.length === 1 ? loadPredictionFile(files[0]) : readPredictionFiles(files);
   }
   const scored = evaluatePredictions(loaded.gt, rows, {
     iouThreshold: args.iou,
@@ -257,7 +259,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
       results: scored.results,
       evaluation: ev,
       imagePaths: loaded.paths,
-      title: `Evaluation of ${basename(args.pred ?? args.model ?? 'the bundled BUSI model')} against ${basename(source)}${split ? ` (${split.note})` : ''}`,
+      title: `Evaluation of ${basename(args.pred?.join(', ') ?? args.model ?? 'the bundled BUSI model')} against ${basename(source)}${split ? ` (${split.note})` : ''}`,
       sources: { groundTruth: source, predictions: shownNote ? shownNote(shown) : predSource },
       pathsRelativeTo: reportDir,
       onProgress: () => tbar.tick(),

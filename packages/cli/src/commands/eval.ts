@@ -6,7 +6,7 @@ import { numberOption, withExamples } from './options.js';
 export interface EvalArgs {
   dataset?: string;
   gt?: string;
-  pred?: string;
+  pred?: string[];
   model?: string;
   images?: string;
   json: boolean;
@@ -31,7 +31,7 @@ export const evalCommand: BusCommand<EvalArgs> = {
     const built = y
       .positional('dataset', { describe: 'the dataset folder to predict on (with --model, or the bundled model) and evaluate against (same as --gt)', type: 'string' })
       .option('gt', { describe: 'ground truth: a dataset folder (boxes from masks), a COCO .json, or a Datature .csv (with --images)', type: 'string' })
-      .option('pred', { describe: 'predictions: the COCO results .json or the .csv that `bus-tools predict` writes', type: 'string' })
+      .option('pred', { describe: 'predictions: the COCO results .json or the .csv that `bus-tools predict` writes (several files, e.g. of shards, are read as one list)', type: 'string', array: true })
       .option('model', { alias: 'm', describe: 'run this .onnx model on the dataset first (instead of --pred) [default without --pred: the bundled BUSI model, docs/model-card.md]', type: 'string' })
       .option('images', { describe: 'image folder: sizes for a CSV ground truth, thumbnails in the report for a COCO one', type: 'string' })
       .option('json', { describe: 'print the metrics as JSON on stdout', type: 'boolean', default: false })

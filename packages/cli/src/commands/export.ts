@@ -2,12 +2,14 @@ import { DATATURE_OPTIONS, EXPORT_FORMATS, type ExportFormat } from '@bus-tools/
 import type { BusCommand } from './index.js';
 import { withExamples } from './options.js';
 import { datasetOptions, type DatasetArgs } from './dataset-options.js';
+import { SHARD_OPTION } from './shard-option.js';
 
 interface ExportArgs extends DatasetArgs {
   format: ExportFormat;
   output: string;
   force: boolean;
   link: boolean;
+  shard?: string;
 }
 
 export const exportCommand: BusCommand<ExportArgs> = {
@@ -23,6 +25,7 @@ export const exportCommand: BusCommand<ExportArgs> = {
       })
       .option('output', { alias: 'o', describe: 'the upload folder to create (outside the dataset)', type: 'string', demandOption: true })
       .option('force', { describe: 'replace an existing output folder', type: 'boolean', default: false })
+      .option('shard', SHARD_OPTION)
       .option('link', { describe: 'hard-link the images instead of copying them (same filesystem)', type: 'boolean', default: false });
     return withExamples(built, [
       ['CSV Width-Height, the default', '$0 export Dataset_BUSI_with_GT -o busi-upload'],

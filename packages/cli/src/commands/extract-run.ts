@@ -1,19 +1,21 @@
 /** The part of masks2csv and export that reads the dataset: discovery, extraction, problem report. */
-import { discoverDataset, extractBoxes, type ExtractResult, type Problem } from '@bus-tools/core/dataset';
+import { discoverDataset, extractBoxes, type ExtractOptions, type ExtractResult, type Problem } from '@bus-tools/core/dataset';
 import { problemLine, progress, type Io } from '../io.js';
 import type { DatasetArgs } from './dataset-options.js';
 
-export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string): Promise<ExtractResult> {
+/** `extra`: the shard to read and, to stream, where each image goes (see `extractBoxes`). */
+export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string, extra: Pick<ExtractOptions, 'shard' | 'onImage'> = {}): Promise<ExtractResult> {
   const dataset = await discoverDataset(args.dataset);
-  const bar = progress(io, verb, dataset.images.length);
+  let bar: ReturnType<typeof progress> | undefined;
   const result = await extractBoxes(dataset, {
     boxes: args.boxes,
     minArea: args['min-area'],
     classes: args.classes,
     includeNormal: args['include-normal'],
-    onProgress: () => bar.tick(),
+    onProgress: (_done, total) => (bar ??= progress(io, verb, total)).tick(),
+    ...extra,
   });
-  bar.done();
+  bar?.done();
   return result;
 }
 

@@ -7,6 +7,7 @@ import { evalCommand } from './eval.js';
 import { lintCommand } from './lint.js';
 import { splitCommand } from './split.js';
 import { serveCommand } from './serve.js';
+import { mergeCommand } from './merge.js';
 
 /**
  * A command module: `command`, `describe` and `builder` as yargs expects, and a `handler` that also
@@ -24,4 +25,4 @@ export interface BusCommand<A = unknown> {
 }
 
 /** Register new commands here, in the order `--help` should list them. */
-export const commands: BusCommand[] = [masks2csv, exportCommand, lintCommand, splitCommand, predict, evalCommand, serveCommand];
+export const commands: BusCommand[] = [masks2csv, exportCommand, lintCommand, splitCommand, predict, mergeCommand, evalCommand, serveCommand];

@@ -1,6 +1,7 @@
-import { atLeast, LINT_CODES, lintDataset, type LintFinding, type LintResult } from '@bus-tools/core';
+import { atLeast, checkOutputPath, LINT_CODES, lintDataset, writeLintFingerprints, type LintFinding, type LintResult } from '@bus-tools/core';
 import { ExitCode, plural, progress, type Io } from '../io.js';
 import type { LintArgs } from './lint.js';
+import { shardArg } from './shard-run.js';
 
 const WORST_PER_CODE = 3;
 const WORST_TOTAL = 15;
@@ -44,17 +45,32 @@ export function formatLintReport(r: LintResult, dataset: string): string {
 }
 
 export async function run(args: LintArgs, io: Io): Promise<void> {
+  const shard = shardArg(args.shard);
+  if (args.fingerprints) checkOutputPath(args.fingerprints, args.dataset, 'file', true, '--fingerprints');
   let bar: ReturnType<typeof progress> | undefined;
   const result = await lintDataset(args.dataset, {
     minArea: args['min-area'],
     maxDistance: args['max-distance'],
     concurrency: args.concurrency,
+    shard,
     onProgress: (done, total) => {
       bar ??= progress(io, 'linting', total);
       bar.tick();
     },
   });
   bar?.done();
+  if (args.fingerprints) writeLintFingerprints(args.fingerprints, result, shard, { maxDistance: args['max-distance'] });
+  printLintResult(result, args, io);
+  if (shard && shard.count > 1) {
+    io.stderr(
+      `lint: shard ${shard.index}/${shard.count}: names, sizes and duplicates were compared within the shard only; ` +
+        `${args.fingerprints ? `\`bus-tools merge\` ${args.fingerprints} with the other shards' files` : 'add --fingerprints FILE to every shard and `bus-tools merge` the files'} to compare them over the whole dataset.\n`,
+    );
+  }
+}
+
+/** Prints a lint result as `lint` does (report or --json, the summary line) and sets the exit code. */
+export function printLintResult(result: LintResult, args: Pick<LintArgs, 'dataset' | 'json' | 'fail-on'>, io: Io): void {
   const failOn = args['fail-on'];
   const failing = failOn === 'none' ? 0 : result.findings.filter((f) => atLeast(f.severity, failOn)).length;
   if (args.json) {

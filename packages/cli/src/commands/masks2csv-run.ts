@@ -1,16 +1,33 @@
-import { checkOutputPath, writeFileAtomic } from '@bus-tools/core/atomic';
-import { toDatatureCsv } from '@bus-tools/core/formats/datature-csv';
+import { checkOutputPath } from '@bus-tools/core/atomic';
+import { openFileAtomic } from '@bus-tools/core/atomic-stream';
+import { datatureCsvHeader, datatureCsvRows } from '@bus-tools/core/formats/datature-csv';
 import { resolve } from 'node:path';
 import { ExitCode, plural, type Io } from '../io.js';
 import { countErrors, readDatasetBoxes, reportProblems } from './extract-run.js';
 import type { DatasetArgs } from './dataset-options.js';
+import { shardArg } from './shard-run.js';
 
-export async function run(args: DatasetArgs & { output?: string; layout: 'width-height' | 'four-corner'; force: boolean }, io: Io): Promise<void> {
+export async function run(args: DatasetArgs & { output?: string; layout: 'width-height' | 'four-corner'; force: boolean; shard?: string }, io: Io): Promise<void> {
+  const shard = shardArg(args.shard);
   if (args.output) checkOutputPath(args.output, args.dataset, 'file', args.force);
-  const result = await readDatasetBoxes(args, io, 'masks2csv');
-  const csv = toDatatureCsv(result.images, args.layout);
-  if (args.output) writeFileAtomic(args.output, csv);
-  else io.stdout(csv);
+  // Rows go out image by image (to a temporary file renamed at the end, or to stdout).
+  const out = args.output ? openFileAtomic(args.output) : { write: io.stdout, commit: () => {}, abort: () => {} };
+  let result;
+  let started = false; // the header goes out with the first image, so a dataset that cannot be read prints nothing
+  const header = () => started || ((started = true), out.write(datatureCsvHeader(args.layout)));
+  try {
+    result = await readDatasetBoxes(args, io, 'masks2csv', {
+      shard,
+      onImage: (img) => {
+        header();
+        out.write(datatureCsvRows(img, args.layout));
+      },
+    });
+    header();
+    out.commit();
+  } finally {
+    out.abort();
+  }
   reportProblems(result.problems, io, args.json);
   const { stats } = result;
   const skipped = countErrors(result.problems);
@@ -19,6 +36,7 @@ export async function run(args: DatasetArgs & { output?: string; layout: 'width-
     dataset: resolve(args.dataset),
     output: args.output ? resolve(args.output) : null,
     layout: args.layout,
+    ...(shard ? { shard } : {}),
     boxMode: args.boxes,
     minArea: args['min-area'],
     images: stats.images,
@@ -31,7 +49,7 @@ export async function run(args: DatasetArgs & { output?: string; layout: 'width-
   if (args.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     io.stderr(
-      `masks2csv: ${plural(stats.images, 'image')}, ${plural(stats.masks, 'mask')} → ${plural(stats.boxes, 'box', 'boxes')} (${args.boxes} boxes, min-area ${args['min-area']}); ` +
+      `masks2csv${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${plural(stats.images, 'image')}, ${plural(stats.masks, 'mask')} → ${plural(stats.boxes, 'box', 'boxes')} (${args.boxes} boxes, min-area ${args['min-area']}); ` +
         `${plural(stats.specksDropped, 'speck')} dropped; ${plural(result.problems.length, 'problem')}${skipped ? ` (${skipped} skipped)` : ''}` +
         `${args.output ? `; wrote ${args.output}` : ''}\n`,
     );

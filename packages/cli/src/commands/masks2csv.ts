@@ -1,11 +1,13 @@
 import type { BusCommand } from './index.js';
 import { withExamples } from './options.js';
 import { datasetOptions, type DatasetArgs } from './dataset-options.js';
+import { SHARD_OPTION } from './shard-option.js';
 
 interface Masks2csvArgs extends DatasetArgs {
   output?: string;
   layout: 'width-height' | 'four-corner';
   force: boolean;
+  shard?: string;
 }
 
 export const masks2csv: BusCommand<Masks2csvArgs> = {
@@ -20,6 +22,7 @@ export const masks2csv: BusCommand<Masks2csvArgs> = {
         default: 'width-height' as const,
       })
       .option('force', { describe: 'replace an existing -o file', type: 'boolean', default: false })
+      .option('shard', SHARD_OPTION)
       .check((argv) => {
         if (argv.json && !argv.output) throw new Error('--json prints the summary on stdout, where the CSV goes without -o: add -o out.csv');
         return true;

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { predictFolder } from '@bus-tools/infer';
 import { ExitCode, plural, problemLine, progress, type Io } from '../io.js';
 import type { PredictArgs } from './predict.js';
+import { shardArg } from './shard-run.js';
 
 const shortPath = (p: string) => {
   const r = relative(process.cwd(), p);
@@ -27,6 +28,7 @@ export function predictOptions(args: PredictArgs, io: Io): { summaryJson: boolea
 
 export async function run(args: PredictArgs, io: Io): Promise<void> {
   const opts = predictOptions(args, io);
+  const shard = shardArg(args.shard);
   const warnings: string[] = [];
   let bar: ReturnType<typeof progress> | undefined;
   const report = await predictFolder({
@@ -44,6 +46,8 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
     allImages: args['all-images'],
     threads: args.threads,
     sessions: args.sessions,
+    shard,
+    keepImages: false,
     onWarning: (m) => {
       warnings.push(m);
       if (!opts.summaryJson) io.stderr(`warning: ${m}\n`);
@@ -59,13 +63,13 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
   const ips = report.seconds > 0 ? report.predicted / report.seconds : 0;
   if (opts.summaryJson) {
     const { images: _images, ...rest } = report;
-    io.stdout(`${JSON.stringify({ command: 'predict', ...rest, imagesPerSecond: Number(ips.toFixed(2)), warnings }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ command: 'predict', ...rest, ...(shard ? { shard } : {}), imagesPerSecond: Number(ips.toFixed(2)), warnings }, null, 2)}\n`);
   } else {
     for (const p of report.problems) io.stderr(problemLine(p));
     io.stderr(
       `predict: ${plural(report.predicted, 'image')} → ${plural(report.detections, 'detection')} on ${report.withDetections} (threshold ${report.threshold}); ` +
         `${plural(report.annotated, 'annotated image')} in ${shortPath(report.output)}; wrote ${shortPath(report.json)}, ${shortPath(report.csv)}` +
-        `${skipped ? `; ${skipped} skipped` : ''}${report.masksSkipped ? `; ${plural(report.masksSkipped, 'mask file')} ignored` : ''}` +
+        `${shard ? ` (shard ${shard.index}/${shard.count})` : ''}${skipped ? `; ${skipped} skipped` : ''}${report.masksSkipped ? `; ${plural(report.masksSkipped, 'mask file')} ignored` : ''}` +
         `; ${report.isDefaultModel ? 'the bundled BUSI model' : shortPath(report.model)}, ${report.layout} layout ${report.inputWidth}x${report.inputHeight} on ${report.deviceNote}; ${ips.toFixed(1)} images/s\n`,
     );
   }

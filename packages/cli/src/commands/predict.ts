@@ -2,6 +2,7 @@ import { DEVICES, MODEL_LAYOUTS, type Device, type ModelLayout } from '@bus-tool
 import { NUMBER_SPECS } from '@bus-tools/core/options';
 import type { BusCommand } from './index.js';
 import { numberOption, withExamples } from './options.js';
+import { SHARD_OPTION } from './shard-option.js';
 
 export interface PredictArgs {
   input: string;
@@ -24,6 +25,7 @@ export interface PredictArgs {
   'summary-json': boolean;
   threads?: number;
   sessions?: number;
+  shard?: string;
 }
 
 export const predict: BusCommand<PredictArgs> = {
@@ -50,6 +52,7 @@ export const predict: BusCommand<PredictArgs> = {
       })
       .option('summary-json', { describe: 'old name of --json', type: 'boolean', default: false, hidden: true })
       .option('sessions', numberOption('sessions', NUMBER_SPECS.sessions, { describe: 'CPU: copies of the model run side by side, one image each, in worker threads [default: one per core, at most 4]' }))
+      .option('shard', SHARD_OPTION)
       .option('threads', numberOption('threads', NUMBER_SPECS.threads, { describe: 'onnxruntime CPU threads of each session [default: cores / sessions, at least 1]' }))
       .check((argv) => {
         // `--json` is a switch; `--json out.json` is how predict.py named the detections file.

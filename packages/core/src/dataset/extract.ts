@@ -19,6 +19,7 @@ import { maxPixelsOption } from '../image-limit.js';
 import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
 import { readMaskFile } from '../png/mask.js';
+import { assertShard, inShard, shardDataset, type Shard } from '../shard.js';
 import type { Dataset, DatasetImage } from './discover.js';
 import type { AnnotatedImage, Category, Problem } from './types.js';
 
@@ -46,6 +47,15 @@ export interface ExtractOptions {
   maxPixels?: number;
   /** Called after each image with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Only the images of this shard (see shard.ts); default all. */
+  shard?: Shard;
+  /**
+   * Called with each image as soon as its boxes are known, in dataset order, and awaited. When it is
+   * given, images are handed over instead of collected (`images` of the result is empty), so memory
+   * does not grow with the number of images. `position`: the image's index in the whole dataset's
+   * list (the same with or without a shard, so shards can be put back in the order of one run).
+   */
+  onImage?: (image: AnnotatedImage, position: number) => void | Promise<void>;
 }
 
 export interface ExtractStats {
@@ -149,22 +159,28 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
   const categories: Category[] = classes.map((name, i) => ({ id: i + 1, name }));
   const classId = new Map(categories.map((c) => [c.name, c.id]));
 
-  const selected = dataset.images.filter((img) => classId.has(img.label) || (options.includeNormal && img.label === 'normal'));
+  const shard = assertShard(options.shard);
+  const wanted = (img: DatasetImage) => (classId.has(img.label) || (options.includeNormal && img.label === 'normal')) && inShard(img.relPath, shard);
+  let total = 0;
+  for (const img of dataset.images) if (wanted(img)) total++;
   const images: AnnotatedImage[] = [];
-  const problems: Problem[] = [...dataset.problems];
+  const problems: Problem[] = [...shardDataset(dataset, shard).problems];
   const stats: ExtractStats = { images: 0, masks: 0, boxes: 0, specksDropped: 0, skipped: 0 };
   let done = 0;
-  for (const img of selected) {
+  for (let position = 0; position < dataset.images.length; position++) {
+    const img = dataset.images[position];
+    if (!wanted(img)) continue;
     const result = await extractImage(img, classId.get(img.label), mode, minArea, maxPixels, problems);
     if (result) {
-      images.push(result.image);
+      stats.images++;
+      if (options.onImage) await options.onImage(result.image, position);
+      else images.push(result.image);
       stats.masks += result.masks;
       stats.boxes += result.image.boxes.length;
       stats.specksDropped += result.specks;
     } else stats.skipped++;
-    options.onProgress?.(++done, selected.length);
+    options.onProgress?.(++done, total);
   }
-  stats.images = images.length;
   problems.sort((a, b) => naturalCompare(a.file, b.file));
   return { images, categories, problems, stats };
 }

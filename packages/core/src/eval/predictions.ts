@@ -10,6 +10,7 @@
  * is unique: predict names `benign/benign (1).png` what the dataset calls `benign (1).png`), else by
  * `image_id` (also when the ground truth has no file names). Categories by `label` when it names a ground-truth category, else by `category_id`.
  */
+import { readFileSync } from 'node:fs';
 import { xyxyToXywh, type Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
 import { lazy } from '../lazy.js';
@@ -18,6 +19,42 @@ import { imageNameIndex } from './subset.js';
 
 /** The header of predict's CSV. */
 export const PREDICTIONS_CSV_HEADER = ['filename', 'xmin', 'ymin', 'width', 'height', 'label', 'score'] as const;
+
+/**
+ * Predictions JSON as `bus-tools predict` writes it: a list with one detection per line (diff- and
+ * grep-friendly); `[]` when there are none.
+ */
+export function predictionsJson(results: readonly object[]): string {
+  return results.length === 0 ? '[]\n' : `[\n${results.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`;
+}
+
+/**
+ * Reads one or several predictions files (COCO results `.json` or predict's `.csv`) into one list,
+ * in the order given: shards of one run (see `bus-tools merge`) or parts predicted separately.
+ * @throws BusToolsError `UNREADABLE`, `BAD_PREDICTIONS` or `BAD_CSV` naming the file.
+ */
+export function readPredictionFiles(files: readonly string[]): PredictionRow[] {
+  const rows: PredictionRow[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file, cause });
+    }
+    if (/\.csv$/i.test(file)) rows.push(...parsePredictionsCsv(text, file));
+    else {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (cause) {
+        throw new BusToolsError('BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); expected predict's detections.json`, { file, cause });
+      }
+      rows.push(...parsePredictionsJson(json, file));
+    }
+  }
+  return rows;
+}
 
 /** A prediction before it is lined up with the ground truth: it may know its image only by name. */
 export interface PredictionRow {

@@ -32,14 +32,30 @@ export const DATATURE_CSV_HEADER: Record<DatatureCsvLayout, readonly string[]> =
  */
 export function toDatatureCsv(images: readonly AnnotatedImage[], layout: DatatureCsvLayout = 'width-height'): string {
   const rows: Array<Array<string | number>> = [[...DATATURE_CSV_HEADER[layout]]];
-  for (const img of images) {
-    for (const b of img.boxes) {
-      const [x, y, w, h] = xyxyToXywh(b.xyxy);
-      const label = b.label ?? img.label ?? '';
-      rows.push(layout === 'width-height' ? [img.fileName, x, y, w, h, label] : [img.fileName, x, y, b.xyxy[2], b.xyxy[3], label]);
-    }
-  }
+  for (const img of images) rows.push(...csvRows(img, layout));
   return lazy.csvStringify().stringify(rows, { record_delimiter: 'unix' });
+}
+
+function csvRows(img: AnnotatedImage, layout: DatatureCsvLayout): Array<Array<string | number>> {
+  return img.boxes.map((b) => {
+    const [x, y, w, h] = xyxyToXywh(b.xyxy);
+    const label = b.label ?? img.label ?? '';
+    return layout === 'width-height' ? [img.fileName, x, y, w, h, label] : [img.fileName, x, y, b.xyxy[2], b.xyxy[3], label];
+  });
+}
+
+/** The header line of `toDatatureCsv`, for writing a CSV one image at a time. */
+export function datatureCsvHeader(layout: DatatureCsvLayout = 'width-height'): string {
+  return `${DATATURE_CSV_HEADER[layout].join(',')}\n`;
+}
+
+/**
+ * The rows of one image exactly as `toDatatureCsv` writes them ('' for an image without boxes):
+ * `datatureCsvHeader(layout)` followed by every image's rows is `toDatatureCsv(images, layout)`.
+ */
+export function datatureCsvRows(img: AnnotatedImage, layout: DatatureCsvLayout = 'width-height'): string {
+  const rows = csvRows(img, layout);
+  return rows.length ? lazy.csvStringify().stringify(rows, { record_delimiter: 'unix' }) : '';
 }
 
 /**

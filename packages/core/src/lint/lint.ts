@@ -16,6 +16,7 @@ import { compareFindings, LINT_CODES, type LintFinding, type LintSeverity } from
 import { findDuplicates, fingerprintImage, type DuplicateOptions, type ImageFingerprint } from './duplicates.js';
 import { maskValueStats } from './mask-values.js';
 import { mapLimit } from '../async.js';
+import { assertShard, shardDataset, type Shard } from '../shard.js';
 
 export interface LintOptions extends DuplicateOptions {
   /** Components smaller than this many pixels are specks. Default `DEFAULT_MIN_AREA` (50). */
@@ -33,6 +34,23 @@ export interface LintOptions extends DuplicateOptions {
   concurrency?: number;
   /** Called after each image with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Only the images of this shard. The checks across images (names, sizes, duplicates) then see only
+   * the shard; `bus-tools merge` runs them once over every shard's `records` (see `finishLint`).
+   */
+  shard?: Shard;
+}
+
+/** What lint knows of one image after reading it: enough to run the checks across images again. */
+export interface LintImageRecord {
+  relPath: string;
+  fileName: string;
+  label: string;
+  masks: number;
+  /** Findings about the image and its masks alone. */
+  findings: LintFinding[];
+  /** Undefined when the image could not be decoded. */
+  fingerprint?: ImageFingerprint;
 }
 
 export interface LintDuplicateGroup {
@@ -60,6 +78,10 @@ export interface LintResult {
   pairing: { candidates: number; hashComparisons: number };
   /** Milliseconds: image decoding + fingerprints (`hashMs`, wall time), pairing (`pairMs`), all (`totalMs`). */
   timings: { hashMs: number; pairMs: number; totalMs: number };
+  /** Findings about the dataset's structure (stray masks, images without masks), before the per-image ones. */
+  structure: LintFinding[];
+  /** One record per image, in dataset order (what `lint --fingerprints` writes). */
+  records: LintImageRecord[];
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -111,12 +133,43 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
   const minArea = assertIntegerInRange('minArea', options.minArea ?? DEFAULT_MIN_AREA, 0, 1e9);
   const minColourPixels = options.minColourPixels ?? 20;
   const maxPixels = maxPixelsOption(options.maxPixels);
-  const dataset = await discoverDataset(root);
+  const dataset = shardDataset(await discoverDataset(root), assertShard(options.shard));
   const rel = (p: string) => relativePath(dataset.root, p);
-  const findings: LintFinding[] = dataset.problems.map((p) => finding(p.code, [rel(p.file)], p.message, undefined, p.severity));
+  const structure: LintFinding[] = dataset.problems.map((p) => finding(p.code, [rel(p.file)], p.message, undefined, p.severity));
+
+  // per image: decode, fingerprint, masks
+  let done = 0;
+  const tHash = performance.now();
+  const reports = await mapLimit(dataset.images, options.concurrency ?? 4, async (img) => {
+    const r = await lintImage(img, dataset.root, minArea, minColourPixels, maxPixels, options.minChroma);
+    options.onProgress?.(++done, dataset.images.length);
+    return r;
+  });
+  const hashMs = performance.now() - tHash;
+  const records: LintImageRecord[] = dataset.images.map((img, i) => {
+    const r: LintImageRecord = { relPath: img.relPath, fileName: img.fileName, label: img.label, masks: reports[i].masks, findings: reports[i].findings };
+    if (reports[i].fingerprint) r.fingerprint = reports[i].fingerprint;
+    return r;
+  });
+  const result = finishLint(dataset.root, structure, records, options);
+  result.timings.hashMs = hashMs;
+  result.timings.totalMs = performance.now() - t0;
+  return result;
+}
+
+/**
+ * The checks across images: upload names, unusual sizes against the median, exact and near
+ * duplicates and label conflicts; then findings sorted and counted. `records` in dataset order
+ * (natural order of `relPath`). `lintDataset` ends with it, and `bus-tools merge` runs it over the
+ * records of every shard, which finds duplicates across shards.
+ */
+export function finishLint(root: string, structure: readonly LintFinding[], records: readonly LintImageRecord[], options: DuplicateOptions = {}): LintResult {
+  const t0 = performance.now();
+  const dataset = { images: records };
+  const findings: LintFinding[] = [...structure];
 
   // names
-  const byName = new Map<string, DatasetImage[]>();
+  const byName = new Map<string, LintImageRecord[]>();
   for (const img of dataset.images) {
     const list = byName.get(img.fileName);
     if (list) list.push(img);
@@ -138,15 +191,7 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
     );
   }
 
-  // per image: decode, fingerprint, masks
-  let done = 0;
-  const tHash = performance.now();
-  const reports = await mapLimit(dataset.images, options.concurrency ?? 4, async (img) => {
-    const r = await lintImage(img, dataset.root, minArea, minColourPixels, maxPixels, options.minChroma);
-    options.onProgress?.(++done, dataset.images.length);
-    return r;
-  });
-  const hashMs = performance.now() - tHash;
+  const reports = records;
   let masks = 0;
   for (const r of reports) {
     findings.push(...r.findings);
@@ -154,7 +199,7 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
   }
 
   // sizes far from the usual
-  const sized = dataset.images.map((img, i) => ({ img, fp: reports[i].fingerprint })).filter((x) => x.fp) as Array<{ img: DatasetImage; fp: ImageFingerprint }>;
+  const sized = dataset.images.map((img, i) => ({ img, fp: reports[i].fingerprint })).filter((x) => x.fp) as Array<{ img: LintImageRecord; fp: ImageFingerprint }>;
   if (sized.length >= 3) {
     const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
     const mw = median(sized.map((x) => x.fp.width));
@@ -243,7 +288,7 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
     byCode[f.code] = (byCode[f.code] ?? 0) + 1;
   }
   return {
-    root: dataset.root,
+    root,
     images: dataset.images.length,
     masks,
     findings,
@@ -251,7 +296,9 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
     byCode,
     groups,
     pairing: { candidates: dup.candidates, hashComparisons: dup.hashComparisons },
-    timings: { hashMs, pairMs: dup.pairMs, totalMs: performance.now() - t0 },
+    timings: { hashMs: 0, pairMs: dup.pairMs, totalMs: performance.now() - t0 },
+    structure: [...structure],
+    records: [...records],
   };
 }
 

@@ -40,12 +40,15 @@ export function assertUniqueUploadNames(images: readonly AnnotatedImage[]): void
     if (prev) clashes.push(`"${img.fileName}": ${prev.path ?? '?'} and ${img.path ?? '?'}`);
     else seen.set(img.fileName, img);
   }
-  if (clashes.length) {
-    throw new BusToolsError(
-      'NAME_COLLISION',
-      `${clashes.length} upload name(s) used by two images; Datature matches annotations by file name, so rename one of each pair:\n  ${clashes.join('\n  ')}`,
-    );
-  }
+  if (clashes.length) throw uploadNameClashError(clashes);
+}
+
+/** The `NAME_COLLISION` error for clashes written `"name": path1 and path2`. */
+export function uploadNameClashError(clashes: readonly string[]): BusToolsError {
+  return new BusToolsError(
+    'NAME_COLLISION',
+    `${clashes.length} upload name(s) used by two images; Datature matches annotations by file name, so rename one of each pair:\n  ${clashes.join('\n  ')}`,
+  );
 }
 
 /** The text of UPLOAD.md for a folder in `format`. */
