@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iouXyxy, xywhToXyxy, type Xywh } from '@bus-tools/core';
@@ -106,5 +106,26 @@ describe('bus-tools predict', () => {
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/lies inside the input folder .*; bus-tools never writes into its inputs/)]);
     r = await runCli('predict', '-i', SAMPLE_BUSI);
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/Missing required argument: output/)]);
+  });
+});
+
+describe('bus-tools predict into a folder that holds an earlier run', () => {
+  test('refused without --force; --force leaves no annotated image of the earlier run', async () => {
+    const out = join(tmp, 'out');
+    const first = await runCli('predict', '-i', SAMPLE_BUSI, '-o', out, '-m', MODEL, '--device', 'cpu', '--all-images');
+    expect(first.code).toBe(0);
+    const before = readdirSync(out, { recursive: true }) as string[];
+    expect(before).toContain(join('normal', 'normal (1).png'));
+
+    const again = await runCli('predict', '-i', join(SAMPLE_BUSI, 'benign'), '-o', out, '-m', MODEL, '--device', 'cpu');
+    expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/detections\.json already exists \(from an earlier run\); pass --force .*\[OUTPUT_EXISTS\]/)]);
+    expect((readdirSync(out, { recursive: true }) as string[]).sort()).toEqual(before.sort());
+
+    const forced = await runCli('predict', '-i', join(SAMPLE_BUSI, 'benign'), '-o', out, '-m', MODEL, '--device', 'cpu', '--force');
+    expect(forced.code).toBe(0);
+    const after = readdirSync(out, { recursive: true }) as string[];
+    expect(after.filter((f) => f.includes('normal') || f.includes('malignant'))).toEqual([]);
+    const detections = JSON.parse(readFileSync(join(out, 'detections.json'), 'utf8')) as Array<{ file_name: string }>;
+    expect(detections.every((d) => d.file_name.startsWith('benign'))).toBe(true);
   });
 });

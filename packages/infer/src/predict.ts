@@ -3,7 +3,7 @@
  * the next images (plain PNGs in JavaScript, other formats through sharp: see image.ts) while the
  * model runs on the current ones: on the CPU, one image per worker session at once (see backend/pool.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { assertOutsideInput, assertShard, BusToolsError, checkArgument, describeError, inShard, isPath, isPathList, isRecord, realPathOf, type Detection, type Problem, type Shard } from '@bus-tools/core';
 import { openDetector, type Detector, type DetectorOptions } from './detector.js';
@@ -173,6 +173,15 @@ export interface PredictFolderOptions extends Omit<PredictOptions, 'root' | 'onI
   allImages?: boolean;
   /** Annotated images drawn at the same time; default 4. */
   drawConcurrency?: number;
+  /**
+   * Replace the results of an earlier run (the CLI's `--force`). Without it, an output folder that
+   * holds files, or detections files that exist, stop the run before the model is loaded
+   * (`OUTPUT_EXISTS`). With it, the earlier detections files and annotated images (image files in
+   * `output`) are removed first, so no image of the earlier run is left beside the new ones. A shard
+   * run (`shard` with a count above 1) shares `output` with the other shards: only its own detections
+   * files are checked and replaced, and annotated images are overwritten by name.
+   */
+  force?: boolean;
 }
 
 export interface PredictFolderReport extends Omit<PredictResult, 'images'> {
@@ -224,6 +233,8 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
       );
     }
   }
+
+  prepareOutput(output, [['--json', json], ['--csv', csv]], Boolean(shard && shard.count > 1), options.force ?? false);
 
   const detector = await openDetector({ ...options, sessions: options.sessions ?? 'auto' });
   mkdirSync(output, { recursive: true });
@@ -282,4 +293,37 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
     csv,
     labelFile: detector.labelFile,
   };
+}
+
+const IMAGE_FILE = /\.(png|jpe?g|webp|tiff?)$/i;
+
+/**
+ * predict's rule for existing outputs (see `PredictFolderOptions.force`). Runs before any work.
+ * @throws BusToolsError `OUTPUT_EXISTS` naming what is there and `--force`.
+ */
+function prepareOutput(output: string, files: ReadonlyArray<readonly [string, string]>, shared: boolean, force: boolean): void {
+  const existing = files.filter(([, p]) => existsSync(p));
+  let earlier: string[] = [];
+  if (!shared && existsSync(output)) {
+    if (!statSync(output).isDirectory()) throw new BusToolsError('OUTPUT_EXISTS', `--output ${output} is a file; give a folder for the annotated images.`, { file: output });
+    // Links are not followed: only files inside `output` itself are ever removed.
+    earlier = (readdirSync(output, { recursive: true, withFileTypes: true }) as Array<{ name: string; parentPath: string; isFile(): boolean }>)
+      .filter((e) => e.isFile() && IMAGE_FILE.test(e.name))
+      .map((e) => join(e.parentPath, e.name));
+  }
+  if (!force) {
+    const [flag, p] = existing[0] ?? [];
+    if (p) throw new BusToolsError('OUTPUT_EXISTS', `${flag} ${p} already exists (from an earlier run); pass --force to replace it, or choose another -o.`, { file: p });
+    if (!shared && existsSync(output) && readdirSync(output).length > 0) {
+      throw new BusToolsError('OUTPUT_EXISTS', `--output ${output} already holds files${earlier.length ? ` (${earlier.length} images from an earlier run?)` : ''}; pass --force to replace the earlier results, or choose another folder.`, { file: output });
+    }
+    return;
+  }
+  for (const [, p] of existing) rmSync(p, { force: true });
+  for (const f of earlier) rmSync(f, { force: true });
+  // Then the folders those images were in, when nothing else is left in them (deepest first).
+  const dirs = [...new Set(earlier.map((f) => dirname(f)))].filter((d) => d !== output).sort((a, b) => b.length - a.length);
+  for (const d of dirs) {
+    for (let at = d; at.startsWith(output + sep) && readdirSync(at).length === 0; at = dirname(at)) rmdirSync(at);
+  }
 }

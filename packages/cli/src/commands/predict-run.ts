@@ -44,6 +44,7 @@ export async function run(args: PredictArgs, io: Io): Promise<void> {
     json: opts.detectionsJson,
     csv: args['detections-csv'],
     allImages: args['all-images'],
+    force: args.force,
     threads: args.threads,
     sessions: args.sessions,
     shard,

@@ -21,6 +21,7 @@ export interface PredictArgs {
   'detections-json'?: string;
   'detections-csv'?: string;
   'all-images': boolean;
+  force: boolean;
   /** Deprecated spelling of --json. */
   'summary-json': boolean;
   threads?: number;
@@ -45,6 +46,7 @@ export const predict: BusCommand<PredictArgs> = {
       .option('layout', { describe: 'old name of --model-layout', choices: MODEL_LAYOUTS, requiresArg: true, hidden: true })
       .option('detections-json', { describe: 'COCO results JSON path [default: <output>/detections.json]', type: 'string', requiresArg: true })
       .option('detections-csv', { alias: 'csv', describe: 'CSV path, rows filename,xmin,ymin,width,height,label,score [default: <output>/detections.csv]', type: 'string', requiresArg: true })
+      .option('force', { describe: 'replace the results of an earlier run in --output (its detections files and annotated images)', type: 'boolean', default: false })
       .option('all-images', { describe: 'annotate every image, not only those with detections', type: 'boolean', default: false })
       .option('json', {
         describe: "print the run summary as JSON on stdout (as every command's --json does)",
