@@ -3,6 +3,7 @@
  * and undoing the row filters. The mask decoder (mask.ts) and the pixel decoder (pixels.ts) build on
  * it; `checkPng` (check.ts) walks the same chunks without inflating anything.
  */
+import * as zlib from 'node:zlib';
 import { inflateSync } from 'node:zlib';
 import { DEFAULT_MAX_PIXELS } from '../constants.js';
 import { BusToolsError } from '../errors.js';
@@ -34,6 +35,23 @@ export function fail(message: string, file?: string, cause?: unknown): never {
   throw new BusToolsError('BAD_IMAGE', file ? `${file}: ${message}` : message, { file, cause });
 }
 
+/** zlib.crc32 exists from Node 20.15 and 22.2. */
+const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 as PNG chunks carry it: zlib's (Node 20.15+), else a table-driven one. */
+function crc32(bytes: Uint8Array): number {
+  if (typeof zlibCrc32 === 'function') return zlibCrc32(bytes);
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 /**
  * Reads the IHDR chunk. Needs only the first 33 bytes of the file.
  * Throws `BusToolsError` with code `BAD_IMAGE` for anything that is not a valid PNG header.
@@ -45,6 +63,7 @@ export function readPngHeader(buf: Uint8Array, file?: string): PngHeader {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const type = String.fromCharCode(buf[12], buf[13], buf[14], buf[15]);
   if (type !== 'IHDR') fail(`corrupt PNG: the first chunk is "${type}", not IHDR`, file);
+  if ((crc32(buf.subarray(12, 29)) >>> 0) !== view.getUint32(29)) fail('corrupt PNG: the header chunk fails its checksum (a damaged byte)', file);
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   const bitDepth = buf[24];

@@ -78,6 +78,14 @@ describe('the pixel limit, read from the header before anything is decoded', () 
 });
 
 describe('checkImage: one verdict per file, from its content', () => {
+  test('a damaged byte in the PNG header fails its checksum: BAD_IMAGE, not a wrong size', async () => {
+    const good = encodeMaskPng(new Uint8Array(64).fill(1), 8, 8, 'gray8');
+    const damaged = Buffer.from(good);
+    damaged[23] ^= 0x01; // height 8 → 9: the IHDR CRC no longer matches
+    await expect(checkImage(file('ok.png', good))).resolves.toMatchObject({ format: 'png', width: 8, height: 8 });
+    await expect(checkImage(file('hurt.png', damaged))).rejects.toMatchObject({ code: 'BAD_IMAGE', message: expect.stringContaining('hurt.png: corrupt PNG: the header chunk fails its checksum') });
+  });
+
   test('sound PNG, JPEG and WebP files give their format and size, whatever their name', async () => {
     expect(await checkImage(file('a.png', await png()))).toEqual({ format: 'png', width: 30, height: 20 });
     expect(await checkImage(file('a.jpg', await jpeg()))).toEqual({ format: 'jpeg', width: 30, height: 20 });
