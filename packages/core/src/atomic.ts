@@ -26,8 +26,12 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
  */
 export async function writeFolderAtomic(path: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = tmpName(path, 'partial');
-  mkdirSync(dirname(path), { recursive: true });
-  mkdirSync(tmp);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(tmp);
+  } catch (cause) {
+    throw new BusToolsError('WRITE_FAILED', `${path}: cannot be created (${describeError(cause)})`, { file: path, cause });
+  }
   try {
     await build(tmp);
     if (existsSync(path)) {
