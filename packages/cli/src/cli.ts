@@ -33,6 +33,8 @@ function explainUsageError(msg: string, argv: readonly string[]): string {
     const guess = /^Did you mean (\S+)\?/.exec(msg)?.[1];
     return `Unknown command "${first}"${guess ? `; did you mean ${guess}?` : '.'} The commands are: ${names.join(', ')}.`;
   }
+  const noValue = /^Not enough arguments following: (\S+)$/.exec(msg);
+  if (noValue) return `--${noValue[1]} needs a value`;
   if (!/^Not enough non-option arguments/.test(msg)) return msg;
   const usage = commands.map((c) => (Array.isArray(c.command) ? c.command[0] : c.command)).find((u) => u.split(' ')[0] === argv[0]);
   const missing = usage?.match(/<[^>]+>/g);

@@ -60,7 +60,7 @@ describe('bus-tools predict', () => {
     writeFileSync(join(input, 'scan.png'), 'garbage');
     const r = await runCli('predict', '-i', input, '-o', join(tmp, 'out'), '-m', MODEL, '--device', 'cpu');
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^error: .*scan\.png: not an image format bus-tools reads \(judged from its first bytes\); save it as PNG\n/);
+    expect(r.stderr).toMatch(/^error: .*scan\.png: not an image format bus-tools reads \(judged from its first bytes\); save it as PNG \[UNSUPPORTED_FORMAT\]\n/);
     expect(r.stderr).toMatch(/predict: 3 images → .*; 1 skipped;/);
   });
 

@@ -6,7 +6,7 @@ import { commands } from '../src/commands/index.js';
 import { MAX_EXAMPLE_LENGTH } from '../src/commands/options.js';
 import { runCli } from './helpers.js';
 
-const NAMES = ['masks2csv', 'export', 'lint', 'split', 'predict', 'eval', 'serve'];
+const NAMES = ['masks2csv', 'export', 'lint', 'split', 'predict', 'merge', 'eval', 'serve'];
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'bus-cli-usage-'));
@@ -15,8 +15,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('a command that does not exist', () => {
   test.each([
-    ['foo', 'Unknown command "foo". The commands are: masks2csv, export, lint, split, predict, eval, serve.'],
-    ['masks2cv', 'Unknown command "masks2cv"; did you mean masks2csv? The commands are: masks2csv, export, lint, split, predict, eval, serve.'],
+    ['foo', 'Unknown command "foo". The commands are: masks2csv, export, lint, split, predict, merge, eval, serve.'],
+    ['masks2cv', 'Unknown command "masks2cv"; did you mean masks2csv? The commands are: masks2csv, export, lint, split, predict, merge, eval, serve.'],
   ])('bus-tools %s', async (name, message) => {
     const r = await runCli(name, 'x');
     expect(r).toEqual({ code: 2, stdout: '', stderr: `bus-tools: ${message} [INVALID_PARAMETER]\nRun with --help to see the options.\n` });
@@ -76,7 +76,7 @@ describe('a bad option value is bad usage in every command: exit 2, the option a
   test('an option that takes a value, given none, stops before any work', async () => {
     const out = join(tmp, 'no-value');
     const r = await runCli('predict', '-i', data, '-o', out, '-m', model, '--detections-json');
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'bus-tools: Not enough arguments following: detections-json [INVALID_PARAMETER]\nRun with --help to see the options.\n' });
+    expect(r).toEqual({ code: 2, stdout: '', stderr: 'bus-tools: --detections-json needs a value [INVALID_PARAMETER]\nRun with --help to see the options.\n' });
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -75,7 +75,7 @@ describe('resolveLayout', () => {
 
   test('a --layout that does not fit says so and shows the model', () => {
     expect(() => resolveLayout(DATATURE, 'tfod', 'm.onnx')).toThrow(
-      /^m\.onnx does not look like a tfod export \(.*\)\. The model has inputs: inputs float32 \[1,640,640,3\]; outputs: output_0 float32 \[1,100,7\]\. Try another --layout/,
+      /^m\.onnx does not look like a tfod export \(.*\)\. The model has inputs: inputs float32 \[1,640,640,3\]; outputs: output_0 float32 \[1,100,7\]\. Try another --model-layout/,
     );
   });
 
