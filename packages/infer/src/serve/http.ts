@@ -1,0 +1,96 @@
+/**
+ * The HTTP side of `bus-tools serve`, apart from the server's wiring: the API's error type and status
+ * texts, the detection shape it answers with, and reading an upload (multipart field `image` or raw
+ * body) with its format judged from the first bytes.
+ */
+import type { FastifyRequest } from 'fastify';
+import { BusToolsError, describeError, type Detection } from '@bus-tools/core';
+import { sniffImage } from './sniff.js';
+import type { ApiDetection } from './server.js';
+
+/** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8, `::1`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/**
+ * An answer the client gets as `{ statusCode, code, error, message }`. Its codes are the HTTP API's
+ * (docs/serve.md), not `ErrorCode`s: they describe a request, not a file on disk.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const ms = (from: bigint) => round(Number(process.hrtime.bigint() - from) / 1e6, 1);
+
+/** A detection in the API's shape. */
+export function toApiDetection(d: Detection): ApiDetection {
+  const [x1, y1, x2, y2] = d.xyxy;
+  return {
+    label: d.label ?? `class ${d.classId ?? 1}`,
+    classId: d.classId ?? 1,
+    score: round(d.score ?? 1, 6),
+    bbox: [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
+  };
+}
+
+/** 20971520 → "20 MiB". */
+export function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${round(n / 1024 / 1024, 2)} MiB` : `${round(n / 1024, 1)} KiB`;
+}
+
+/** The host name of a Host header (`127.0.0.1:8080` → `127.0.0.1`, `[::1]:80` → `[::1]`). */
+export function hostnameOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return new URL(`http://${header}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+export function safeHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The image bytes of a detect request: the multipart field `image`, or the whole body. */
+export async function readUpload(req: FastifyRequest): Promise<Buffer> {
+  if (req.isMultipart()) {
+    const part = await req.file();
+    if (!part) throw new HttpError(400, 'NO_IMAGE', 'the form has no file; send the image in a multipart field named "image"');
+    if (part.fieldname !== 'image') {
+      part.file.resume();
+      throw new HttpError(400, 'NO_IMAGE', `the form's file is in the field "${part.fieldname.slice(0, 40)}"; send it in a field named "image"`);
+    }
+    return part.toBuffer();
+  }
+  const body = req.body;
+  if (!Buffer.isBuffer(body) || body.length === 0) {
+    throw new HttpError(400, 'NO_IMAGE', 'no image in the request; send it as the multipart field "image" (curl -F image=@scan.png) or as the raw body (curl --data-binary @scan.png)');
+  }
+  return body;
+}
+
+export function sniffOrReject(bytes: Buffer) {
+  try {
+    return sniffImage(bytes);
+  } catch (err) {
+    if (err instanceof BusToolsError && err.code === 'UNSUPPORTED_FORMAT') throw new HttpError(415, 'NOT_AN_IMAGE', err.message);
+    throw new HttpError(400, 'CORRUPT_IMAGE', `${describeError(err)}; the file may be truncated or damaged`);
+  }
+}
