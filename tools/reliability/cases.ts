@@ -9,11 +9,11 @@
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { discoverDataset, extractBoxes, writeUploadFolder } from '@bus-tools/core';
 import { cudaProviderStatus, openDetector } from '@bus-tools/infer';
 import { MODELS, SAMPLE_BUSI } from '../../fixtures/index.js';
+import { pngClaiming } from '../../fixtures/png-encode.js';
 
 export interface Work {
   dir: string;
@@ -49,23 +49,6 @@ function data(w: Work): string {
 const file = (w: Work, name: string) => join(w.dir, 'data', name.startsWith('malignant') ? 'malignant' : 'benign', name);
 const cut = (path: string, keep: number) => writeFileSync(path, readFileSync(path).subarray(0, keep));
 
-/** A PNG whose header declares `width` × `height` but holds one row of data: cheap to make, huge to decode. */
-function hugePngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, body: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    const tb = Buffer.concat([Buffer.from(type, 'latin1'), body]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(tb) >>> 0);
-    return Buffer.concat([len, tb, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(width + 1))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 function listenOn(w: Work): Promise<number> {
   return new Promise((resolve) => {
@@ -90,8 +73,8 @@ export const CASES: Case[] = [
   { group: 'file', input: 'a JPEG named .png', setup: async (w) => { data(w); writeFileSync(file(w, IMG), await sharp(join(SAMPLE_BUSI, 'benign', IMG)).jpeg().toBuffer()); }, args: ['export', '{w}/data', '-o', '{w}/out'], expect: { exit: 0, says: /JPEG/ } },
   { group: 'file', input: 'a JPEG named .png', setup: async (w) => { data(w); writeFileSync(file(w, IMG), await sharp(join(SAMPLE_BUSI, 'benign', IMG)).jpeg().toBuffer()); }, args: ['lint', '{w}/data', '--fail-on', 'error'], expect: { exit: 0, code: 'EXTENSION_MISMATCH', says: /JPEG/ } },
   { group: 'file', input: 'a text file named .png', setup: (w) => { data(w); writeFileSync(file(w, IMG), 'not an image'); }, args: ['masks2csv', '{w}/data', '-o', '{w}/out.csv'], expect: { exit: 3, code: 'UNSUPPORTED_FORMAT', says: /benign \(1\)\.png/ } },
-  { group: 'file', input: 'mask of 20000×20000 pixels (header)', setup: (w) => { data(w); writeFileSync(file(w, 'benign (1)_mask.png'), hugePngHeader(20000, 20000)); }, args: ['masks2csv', '{w}/data', '-o', '{w}/out.csv'], expect: { exit: 3, code: 'IMAGE_TOO_LARGE', says: /20000x20000/ } },
-  { group: 'file', input: 'image of 20000×20000 pixels (header)', setup: (w) => { mkdirSync(join(w.dir, 'in')); writeFileSync(join(w.dir, 'in', 'big.png'), hugePngHeader(20000, 20000)); }, args: ['predict', '-i', '{w}/in', '-o', '{w}/out', '-m', MODEL, '--device', 'cpu'], expect: { exit: 3, code: 'IMAGE_TOO_LARGE', says: /20000x20000/ } },
+  { group: 'file', input: 'mask of 20000×20000 pixels (header)', setup: (w) => { data(w); writeFileSync(file(w, 'benign (1)_mask.png'), pngClaiming(20000, 20000)); }, args: ['masks2csv', '{w}/data', '-o', '{w}/out.csv'], expect: { exit: 3, code: 'IMAGE_TOO_LARGE', says: /20000x20000/ } },
+  { group: 'file', input: 'image of 20000×20000 pixels (header)', setup: (w) => { mkdirSync(join(w.dir, 'in')); writeFileSync(join(w.dir, 'in', 'big.png'), pngClaiming(20000, 20000)); }, args: ['predict', '-i', '{w}/in', '-o', '{w}/out', '-m', MODEL, '--device', 'cpu'], expect: { exit: 3, code: 'IMAGE_TOO_LARGE', says: /20000x20000/ } },
   { group: 'file', input: 'mask of another size than its image', setup: async (w) => { data(w); writeFileSync(file(w, 'benign (1)_mask.png'), await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer()); }, args: ['masks2csv', '{w}/data', '-o', '{w}/out.csv'], expect: { exit: 3, code: 'SIZE_MISMATCH', says: /benign \(1\)_mask\.png/ } },
   { group: 'file', input: 'directory symlink loop in the dataset', setup: (w) => { data(w); symlinkSync('..', join(w.dir, 'data', 'benign', 'loop')); }, args: ['lint', '{w}/data', '--fail-on', 'none', '--json'], expect: { exit: 0, says: /"images": 11,/ } },
   { group: 'file', input: 'glob through a symlink loop', setup: (w) => { mkdirSync(join(w.dir, 'in')); cpSync(join(SAMPLE_BUSI, 'benign', IMG), join(w.dir, 'in', IMG)); symlinkSync('..', join(w.dir, 'in', 'loop')); }, args: ['predict', '-i', '{w}/in/**/*.png', '-o', '{w}/out', '-m', MODEL, '--device', 'cpu', '--json'], expect: { exit: 0, says: /"predicted": 1,/ } },

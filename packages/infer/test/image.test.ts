@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { jpegClaiming, pngClaiming } from '../../core/test/png/crafted.js';
+import { jpegClaiming, pngClaiming } from '../../../fixtures/png-encode.js';
 import { classColour, decodeForModel, drawLayouts, glyphAtlas, layoutDetections, tagText, writeAnnotated } from '@bus-tools/infer';
 
 let tmp: string;

@@ -7,33 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { createDetectServer, isLoopbackHost, type DetectResponse, type DetectServer } from '@bus-tools/infer';
 import { FIXTURES, MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { pngClaiming } from '../../../fixtures/png-encode.js';
 
 const MODEL = join(MODELS, 'retinanet-tfod.onnx');
 const PNG = readFileSync(join(SAMPLE_BUSI, 'malignant', 'malignant (1).png'));
 
-/** A PNG chunk with its length and CRC. */
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A 69-byte PNG whose header claims `width × height` gray pixels: a decompression bomb's calling card. */
-function pngClaiming(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // gray
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', new Uint8Array())]);
-}
 
 const form = (bytes: Uint8Array, field = 'image', name = 'scan.png') => {
   const f = new FormData();

@@ -11,7 +11,7 @@
  *   copied.
  * Images are copied (or hard-linked with `link`); UPLOAD.md is written again with the totals.
  */
-import { constants, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFolderAtomic } from '../atomic.js';
 import type { ExportFormat } from '../constants.js';
@@ -20,7 +20,7 @@ import { BusToolsError, describeError } from '../errors.js';
 import { DATATURE_CSV_HEADER } from '../formats/datature-csv.js';
 import type { CocoAnnotation, CocoDataset } from '../formats/coco.js';
 import { naturalCompare } from '../natural.js';
-import { uploadInstructions, type UploadFolderResult } from './../upload/folder.js';
+import { copyOrLink, uploadInstructions, type UploadFolderResult } from '../upload/folder.js';
 import { CocoJsonWriter } from '../upload/stream.js';
 import { mergeCsvParts } from './csv.js';
 
@@ -117,20 +117,7 @@ export async function mergeUploadFolders(dirs: readonly string[], out: string, o
 function copyTree(from: string, to: string, link: boolean | undefined, onFile: (name: string) => void): void {
   for (const name of readdirSync(from).sort(naturalCompare)) {
     onFile(name);
-    const [src, dst] = [join(from, name), join(to, name)];
-    try {
-      if (link) {
-        try {
-          linkSync(src, dst);
-          continue;
-        } catch {
-          // another filesystem: copy
-        }
-      }
-      copyFileSync(src, dst, constants.COPYFILE_FICLONE);
-    } catch (cause) {
-      throw new BusToolsError('WRITE_FAILED', `${src}: cannot be copied into ${to} (${describeError(cause)})`, { file: src, cause });
-    }
+    copyOrLink(join(from, name), join(to, name), link, to);
   }
 }
 

@@ -110,18 +110,7 @@ export async function writeUploadFolder(
     let done = 0;
     for (const img of images) {
       if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
-      const target = join(tmp, 'images', img.fileName);
-      try {
-        if (options.link) {
-          try {
-            linkSync(img.path, target);
-          } catch {
-            copyFileSync(img.path, target, constants.COPYFILE_FICLONE);
-          }
-        } else copyFileSync(img.path, target, constants.COPYFILE_FICLONE);
-      } catch (cause) {
-        throw new BusToolsError('WRITE_FAILED', `${img.path}: cannot be copied into the upload folder (${describeError(cause)})`, { file: img.path, cause });
-      }
+      copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder');
       options.onProgress?.(++done, images.length);
     }
     for (const f of files) {
@@ -132,4 +121,25 @@ export async function writeUploadFolder(
     writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, images.length, boxes, categories));
   });
   return { dir, images: images.length, boxes, annotationFiles: files.map((f) => f.path) };
+}
+
+/**
+ * Copies `from` to `to` (a copy-on-write clone where the filesystem can), or hard-links it when `link`
+ * is set and both are on one filesystem.
+ * @throws BusToolsError `WRITE_FAILED` naming `from` and `into`.
+ */
+export function copyOrLink(from: string, to: string, link: boolean | undefined, into: string): void {
+  try {
+    if (link) {
+      try {
+        linkSync(from, to);
+        return;
+      } catch {
+        // another filesystem: copy
+      }
+    }
+    copyFileSync(from, to, constants.COPYFILE_FICLONE);
+  } catch (cause) {
+    throw new BusToolsError('WRITE_FAILED', `${from}: cannot be copied into ${into} (${describeError(cause)})`, { file: from, cause });
+  }
 }

@@ -5,17 +5,17 @@
  * order. COCO needs every image before the annotations, so its annotations go to a side file that is
  * appended at the end; only one file name and path per image are kept (to refuse name clashes).
  */
-import { closeSync, constants, copyFileSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileAtomic, type AtomicFileWriter } from '../atomic-stream.js';
 import { assertReplaceable, writeFolderAtomic } from '../atomic.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
-import { BusToolsError, describeError } from '../errors.js';
+import { BusToolsError } from '../errors.js';
 import { datatureCsvHeader, datatureCsvRows } from '../formats/datature-csv.js';
 import { toCoco, type CocoAnnotation, type CocoDataset, type CocoImage } from '../formats/coco.js';
 import { toVoc, vocFileName } from '../formats/voc.js';
 import { toYolo, toYoloClasses, yoloFileName } from '../formats/yolo.js';
-import { uploadInstructions, uploadNameClashError, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
+import { copyOrLink, uploadInstructions, uploadNameClashError, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
 
 /** One entry of a JSON array as `JSON.stringify(…, null, 1)` lays it out two levels down. */
 const arrayEntry = (value: unknown) => JSON.stringify(value, null, 1).replace(/^/gm, '  ');
@@ -118,7 +118,7 @@ export async function streamUploadFolder(
       else seen.set(img.fileName, img.path);
       images++;
       boxes += img.boxes.length;
-      copyImage(img.path, join(tmp, 'images', img.fileName), options.link);
+      copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder');
       if (csv) csv.write(datatureCsvRows(img, options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
       else if (coco) {
         const one = toCoco([img], categories);
@@ -158,18 +158,3 @@ export async function streamUploadFolder(
   return { dir, images, boxes, annotationFiles };
 }
 
-function copyImage(from: string, to: string, link: boolean | undefined): void {
-  try {
-    if (link) {
-      try {
-        linkSync(from, to);
-        return;
-      } catch {
-        // another filesystem: copy
-      }
-    }
-    copyFileSync(from, to, constants.COPYFILE_FICLONE);
-  } catch (cause) {
-    throw new BusToolsError('WRITE_FAILED', `${from}: cannot be copied into the upload folder (${describeError(cause)})`, { file: from, cause });
-  }
-}

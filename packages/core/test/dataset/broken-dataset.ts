@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { SAMPLE_BUSI } from '../../../../fixtures/index.js';
-import { pngClaiming } from '../png/crafted.js';
+import { pngClaiming } from '../../../../fixtures/png-encode.js';
 
 /** File (relative to the dataset root) → the code every command reports for it. */
 export const VERDICTS: Record<string, string> = {

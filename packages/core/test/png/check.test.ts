@@ -15,7 +15,7 @@ import {
   readMaskFile,
 } from '@bus-tools/core';
 import { encodeMaskPng } from '../../../../fixtures/png-encode.js';
-import { jpegClaiming, pngClaiming } from './crafted.js';
+import { jpegClaiming, pngClaiming } from '../../../../fixtures/png-encode.js';
 
 let tmp: string;
 beforeAll(() => {
