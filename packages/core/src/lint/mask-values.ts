@@ -52,15 +52,36 @@ export function maskValueStats(buf: Buffer, file?: string, maxDistinct = 64): Ma
   for (let y = 0; y < height; y++) {
     const start = y * (stride + 1) + 1;
     if (bitDepth < 8) {
+      // A mask row is mostly whole bytes of 0x00 or 0xff: those count as one run step for all their
+      // samples; only mixed bytes are read sample by sample.
+      const perByte = 8 / bitDepth;
+      const full = (1 << bitDepth) - 1;
       let run = -1;
       let runLength = 0;
-      for (let x = 0; x < width; x++) {
-        const v = packedSample(data, start, x, bitDepth);
-        if (v === run) runLength++;
+      for (let x = 0; x < width; ) {
+        const byte = data[start + x / perByte];
+        const n = Math.min(perByte, width - x);
+        const whole = byte === 0 ? 0 : byte === 0xff ? full : -1;
+        const v = whole >= 0 ? whole : packedSample(data, start, x, bitDepth);
+        const step = whole >= 0 ? n : 1;
+        if (v === run) runLength += step;
         else {
           if (runLength) add(run, runLength);
           run = v;
-          runLength = 1;
+          runLength = step;
+        }
+        x += step;
+        if (step === 1 && x % perByte !== 0) {
+          // finish the mixed byte sample by sample
+          for (; x % perByte !== 0 && x < width; x++) {
+            const w = packedSample(data, start, x, bitDepth);
+            if (w === run) runLength++;
+            else {
+              if (runLength) add(run, runLength);
+              run = w;
+              runLength = 1;
+            }
+          }
         }
       }
       if (runLength) add(run, runLength);
