@@ -50,11 +50,12 @@ export function datatureCsvHeader(layout: DatatureCsvLayout = 'width-height'): s
 }
 
 /**
- * The rows of one image exactly as `toDatatureCsv` writes them ('' for an image without boxes):
+ * The rows of one image, or of several in order, exactly as `toDatatureCsv` writes them ('' for no boxes):
  * `datatureCsvHeader(layout)` followed by every image's rows is `toDatatureCsv(images, layout)`.
  */
-export function datatureCsvRows(img: AnnotatedImage, layout: DatatureCsvLayout = 'width-height'): string {
-  const rows = csvRows(img, layout);
+export function datatureCsvRows(images: AnnotatedImage | readonly AnnotatedImage[], layout: DatatureCsvLayout = 'width-height'): string {
+  // Several images in one call: csv-stringify's set-up costs more than a few rows.
+  const rows = Array.isArray(images) ? images.flatMap((img: AnnotatedImage) => csvRows(img, layout)) : csvRows(images as AnnotatedImage, layout);
   return rows.length ? lazy.csvStringify().stringify(rows, { record_delimiter: 'unix' }) : '';
 }
 

@@ -39,9 +39,12 @@ export function fail(message: string, file?: string, cause?: unknown): never {
 const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 let crcTable: Uint32Array | undefined;
 
-/** CRC-32 as PNG chunks carry it: zlib's (Node 20.15+), else a table-driven one. */
+/**
+ * CRC-32 as PNG chunks carry it: a table-driven one for a few bytes (cheaper than a call into
+ * zlib), zlib's for more where Node has it (20.15+).
+ */
 function crc32(bytes: Uint8Array): number {
-  if (typeof zlibCrc32 === 'function') return zlibCrc32(bytes);
+  if (bytes.length > 256 && typeof zlibCrc32 === 'function') return zlibCrc32(bytes);
   crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
