@@ -1,5 +1,5 @@
 /** Predictions → the files `bus-tools predict` writes: COCO results JSON and a detections CSV. */
-import { openFileAtomic, predictionsJson, PREDICTIONS_CSV_HEADER, xyxyToXywh, type CocoResult } from '@bus-tools/core';
+import { openFileAtomic, predictionsCsvRows, predictionsJson, PREDICTIONS_CSV_HEADER, xyxyToXywh, type CocoResult } from '@bus-tools/core';
 import type { ImagePrediction } from './predict.js';
 
 const round = (v: number, digits: number) => {
@@ -37,8 +37,6 @@ export function cocoResultsJson(results: readonly CocoResult[]): string {
   return predictionsJson(results);
 }
 
-const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
 /** The CSV header `bus-tools predict` writes. */
 export const DETECTIONS_CSV_HEADER = PREDICTIONS_CSV_HEADER.join(',');
 
@@ -52,17 +50,12 @@ export function toDetectionsCsv(images: readonly Pick<ImagePrediction, 'fileName
 
 /** One image's rows of `toDetectionsCsv` ('' without detections), each ending in a newline. */
 export function detectionsCsvRows(img: Pick<ImagePrediction, 'fileName' | 'detections'>): string {
-  let rows = '';
-  for (const d of img.detections) {
-    const [x, y, w, h] = xyxyToXywh(d.xyxy).map((v) => round(v, 2));
-    rows += `${[csvField(img.fileName), x, y, w, h, csvField(d.label ?? `class ${d.classId ?? 1}`), round(d.score ?? 1, 6)].join(',')}\n`;
-  }
-  return rows;
+  return predictionsCsvRows(toCocoResults([{ ...img, imageId: 0 }]));
 }
 
 /** CSV rows of COCO results as `toDetectionsCsv` writes them (the results carry the same rounded numbers). */
 export function cocoResultsCsvRows(results: readonly Required<Pick<CocoResult, 'file_name' | 'label' | 'bbox' | 'score'>>[]): string {
-  return results.map((r) => `${[csvField(r.file_name), ...r.bbox, csvField(r.label), r.score].join(',')}\n`).join('');
+  return predictionsCsvRows(results);
 }
 
 /**

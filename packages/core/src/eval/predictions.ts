@@ -21,6 +21,18 @@ import { imageNameIndex } from './subset.js';
 export const PREDICTIONS_CSV_HEADER = ['filename', 'xmin', 'ymin', 'width', 'height', 'label', 'score'] as const;
 
 /**
+ * Rows of predict's detections CSV (`PREDICTIONS_CSV_HEADER` order), one per result, each ending in a
+ * newline; quoted as csv-stringify quotes (a name with a comma, a quote or a line break).
+ * @example predictionsCsvRows([{ file_name: 'a.png', bbox: [1, 2, 30, 40], label: 'benign', score: 0.9 }])
+ *   // → 'a.png,1,2,30,40,benign,0.9\n'
+ */
+export function predictionsCsvRows(results: readonly Required<Pick<CocoResult, 'file_name' | 'label' | 'bbox' | 'score'>>[]): string {
+  if (results.length === 0) return '';
+  const rows = results.map((r) => [r.file_name, ...r.bbox, r.label, r.score]);
+  return lazy.csvStringify().stringify(rows, { record_delimiter: 'unix' });
+}
+
+/**
  * Predictions JSON as `bus-tools predict` writes it: a list with one detection per line (diff- and
  * grep-friendly); `[]` when there are none.
  */
