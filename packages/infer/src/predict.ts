@@ -223,7 +223,7 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
   const json = resolve(options.json ?? join(output, `${stem}.json`));
   const csv = resolve(options.csv ?? join(output, `${stem}.csv`));
   const inputIsFolder = list.files.length !== 1 || list.files[0] !== resolve(options.input);
-  for (const [flag, p] of [['--output', output], ['--json', json], ['--csv', csv]] as const) {
+  for (const [flag, p] of [['--output', output], ['--detections-json', json], ['--detections-csv', csv]] as const) {
     if (inputIsFolder) assertOutsideInput(p, list.root, { flag, input: 'the input folder', mayContain: true });
     else if (realPathOf(p) === realPathOf(list.files[0]) || (flag === '--output' && realPathOf(p) === realPathOf(list.root))) {
       throw new BusToolsError(
@@ -234,7 +234,7 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
     }
   }
 
-  prepareOutput(output, [['--json', json], ['--csv', csv]], Boolean(shard && shard.count > 1), options.force ?? false);
+  prepareOutput(output, [['--detections-json', json], ['--detections-csv', csv]], Boolean(shard && shard.count > 1), options.force ?? false);
 
   const detector = await openDetector({ ...options, sessions: options.sessions ?? 'auto' });
   mkdirSync(output, { recursive: true });

@@ -134,7 +134,7 @@ describe('predictFolder', () => {
   test.each([
     ['equal to the input', (i: string) => ({ output: i }), /^--output .* lies inside the input folder .*; bus-tools never writes into its inputs/],
     ['inside the input', (i: string) => ({ output: join(i, 'pred') }), /^--output .*pred lies inside the input folder/],
-    ['--json inside the input', (i: string) => ({ output: join(tmp, 'out'), json: join(i, 'd.json') }), /^--json .*d\.json lies inside the input folder/],
+    ['the detections JSON inside the input', (i: string) => ({ output: join(tmp, 'out'), json: join(i, 'd.json') }), /^--detections-json .*d\.json lies inside the input folder/],
   ])('output %s is refused before anything is written', async (_name, opts, message) => {
     const before = hashTree(input);
     await expect(predictFolder({ input, model: MODEL, ...opts(input) })).rejects.toThrow(message);
