@@ -6,7 +6,16 @@
 import type { FastifyRequest } from 'fastify';
 import { BusToolsError, describeError, type Detection } from '@bus-tools/core';
 import { sniffImage } from './sniff.js';
-import type { ApiDetection } from './server.js';
+
+/** What one detection looks like in the API (COCO's `bbox`, rounded to 0.01 px). */
+export interface ApiDetection {
+  label: string;
+  classId: number;
+  /** 0–1, six decimals. */
+  score: number;
+  /** `[x, y, width, height]` in pixels of the original image. */
+  bbox: [number, number, number, number];
+}
 
 /** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8, `::1`. */
 export function isLoopbackHost(host: string): boolean {

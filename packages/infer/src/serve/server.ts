@@ -18,9 +18,9 @@ import { CLASS_COLOURS, classColour } from '../draw.js';
 import { decodeBufferForModel } from '../image.js';
 import { createWorkQueue, type QueueStats } from './queue.js';
 import type { UploadFormat } from './sniff.js';
-import { formatBytes, hostnameOf, HttpError, isLoopbackHost, ms, readUpload, round, safeHost, sniffOrReject, STATUS_TEXT, toApiDetection } from './http.js';
+import { formatBytes, hostnameOf, HttpError, type ApiDetection, isLoopbackHost, ms, readUpload, round, safeHost, sniffOrReject, STATUS_TEXT, toApiDetection } from './http.js';
 
-export { HttpError, isLoopbackHost, toApiDetection } from './http.js';
+export { HttpError, isLoopbackHost, toApiDetection, type ApiDetection } from './http.js';
 
 export { SERVE_DEFAULTS };
 
@@ -50,15 +50,6 @@ export interface DetectServerOptions extends Omit<DetectorOptions, 'threshold' |
   onError?: (error: unknown) => void;
 }
 
-/** What one detection looks like in the API (COCO's `bbox`, rounded to 0.01 px). */
-export interface ApiDetection {
-  label: string;
-  classId: number;
-  /** 0–1, six decimals. */
-  score: number;
-  /** `[x, y, width, height]` in pixels of the original image. */
-  bbox: [number, number, number, number];
-}
 
 /** The body of a successful `POST /api/detect`. */
 export interface DetectResponse {
