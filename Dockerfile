@@ -11,7 +11,7 @@
 FROM node:20-bookworm-slim AS build
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
-COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json ./
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY packages/core/package.json packages/core/
 COPY packages/infer/package.json packages/infer/
 COPY packages/cli/package.json packages/cli/

@@ -69,3 +69,7 @@ export type ModelLayout = (typeof MODEL_LAYOUTS)[number];
 
 /** Default Hamming distance (of 64 bits) at which lint compares two images as possible near-copies. */
 export const DEFAULT_MAX_HASH_DISTANCE = 16;
+
+/** `--fail-on` of lint (and of merging lint shards): the severity from which findings make exit 1, or never. */
+export const FAIL_ON_LEVELS = ['error', 'warning', 'info', 'none'] as const;
+export type FailOnLevel = (typeof FAIL_ON_LEVELS)[number];

@@ -8,8 +8,7 @@
  * parts, and every image lands in exactly one of them. Masks travel with their image (they are never
  * hashed on their own). Shard indices count from 0: `--shard 0/3`, `1/3`, `2/3`.
  */
-import { relative, sep } from 'node:path';
-import type { Dataset } from './dataset/discover.js';
+import { relativePath, type Dataset } from './dataset/discover.js';
 import { BusToolsError, invalidParameterError } from './errors.js';
 
 export interface Shard {
@@ -148,7 +147,7 @@ export function shardLabel(shard: Shard): string {
  */
 export function shardDataset(dataset: Dataset, shard: Shard | undefined): Dataset {
   if (!shard || shard.count === 1) return dataset;
-  const rel = (p: string) => relative(dataset.root, p).split(sep).join('/');
+  const rel = (p: string) => relativePath(dataset.root, p);
   return {
     ...dataset,
     images: dataset.images.filter((img) => inShard(img.relPath, shard)),

@@ -164,6 +164,6 @@ describe('readPredictionFiles', () => {
       { file_name: 'x.png', image_id: 1, category_id: 1, label: 'benign', bbox: [1, 2, 3, 4], score: 0.9 },
       { file_name: 'y.png', label: 'malignant', bbox: [5, 6, 7, 8], score: 0.5 },
     ]);
-    expect(() => readPredictionFiles([a, join(tmp, 'missing.json')])).toThrow(expect.objectContaining({ code: 'UNREADABLE', file: join(tmp, 'missing.json') }));
+    expect(() => readPredictionFiles([a, join(tmp, 'missing.json')])).toThrow(expect.objectContaining({ code: 'INPUT_NOT_FOUND', file: join(tmp, 'missing.json') }));
   });
 });

@@ -53,10 +53,6 @@ export function detectionsCsvRows(img: Pick<ImagePrediction, 'fileName' | 'detec
   return predictionsCsvRows(toCocoResults([{ ...img, imageId: 0 }]));
 }
 
-/** CSV rows of COCO results as `toDetectionsCsv` writes them (the results carry the same rounded numbers). */
-export function cocoResultsCsvRows(results: readonly Required<Pick<CocoResult, 'file_name' | 'label' | 'bbox' | 'score'>>[]): string {
-  return predictionsCsvRows(results);
-}
 
 /**
  * The COCO results JSON and the CSV written image by image, each to a temporary file renamed into
@@ -81,8 +77,9 @@ export function openDetectionsWriters(json: string, csv: string): {
   let entries = 0;
   return {
     add(image) {
-      for (const r of toCocoResults([image])) j.write(`${entries++ ? ',\n' : '[\n'}${JSON.stringify(r)}`);
-      out.write(detectionsCsvRows(image));
+      const results = toCocoResults([image]);
+      for (const r of results) j.write(`${entries++ ? ',\n' : '[\n'}${JSON.stringify(r)}`);
+      out.write(predictionsCsvRows(results));
     },
     commit() {
       j.write(entries ? '\n]\n' : '[]\n');

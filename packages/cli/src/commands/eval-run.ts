@@ -1,30 +1,7 @@
 /** `bus-tools eval`: wiring. Core loads the ground truth and evaluates; this reads options and prints. */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
-import {
-  BusToolsError,
-  checkOutputPath,
-  COCO_STAT_NAMES,
-  describeError,
-  evaluatePredictions,
-  evaluationToJson,
-  imageLevelDefinition,
-  lesionLevelDefinition,
-  loadGroundTruth,
-  parsePredictionsCsv,
-  parsePredictionsJson,
-  parseSplitManifest,
-  readPredictionFiles,
-  rowsFromDetections,
-  selectManifestPart,
-  writeFileAtomic,
-  type Coverage,
-  type DetectionEvaluation,
-  type LoadedGroundTruth,
-  type ManifestPart,
-  type PredictionRow,
-  type Problem,
-} from '@bus-tools/core';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { BusToolsError, checkOutputPath, COCO_STAT_NAMES, describeError, evaluatePredictions, evaluationToJson, imageLevelDefinition, lesionLevelDefinition, loadGroundTruth, parseSplitManifest, readPredictionFiles, rowsFromDetections, selectManifestPart, writeFileAtomic, type Coverage, type DetectionEvaluation, type LoadedGroundTruth, type ManifestPart, type PredictionRow, type Problem } from '@bus-tools/core';
 import { ExitCode, plural, problemLine, progress, type Io } from '../io.js';
 import type { EvalArgs } from './eval.js';
 
@@ -35,23 +12,6 @@ function readText(file: string, flag: string): string {
     if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; check the ${flag} path`, { file, cause });
     throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); check the ${flag} path`, { file, cause });
   }
-}
-
-function loadPredictionFile(file: string): PredictionRow[] {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.json') {
-    const text = readText(file, '--pred');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      throw new BusToolsError('BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); --pred expects predict's detections.json`, { file, cause });
-    }
-    return parsePredictionsJson(json, file);
-  }
-  if (ext === '.csv') return parsePredictionsCsv(readText(file, '--pred'), file);
-  if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
-  throw new BusToolsError('BAD_PREDICTIONS', `${file}: --pred expects a .json (COCO results) or .csv (filename,xmin,ymin,width,height,label,score) file`, { file });
 }
 
 /** `--split manifest.csv --part test` → the ground-truth image ids of that part (and a warning for names it lacks). */
@@ -222,7 +182,7 @@ export async function run(args: EvalArgs, io: Io): Promise<void> {
   } else {
     const files = args.pred.map((p) => resolve(p));
     predSource = files.join(', ');
-    rows = files.length === 1 ? loadPredictionFile(files[0]) : readPredictionFiles(files);
+    rows = readPredictionFiles(files);
   }
   const scored = evaluatePredictions(loaded.gt, rows, {
     iouThreshold: args.iou,

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_HASH_DISTANCE, DEFAULT_MIN_AREA } from '@bus-tools/core/constants';
+import { DEFAULT_MAX_HASH_DISTANCE, DEFAULT_MIN_AREA, FAIL_ON_LEVELS, type FailOnLevel } from '@bus-tools/core/constants';
 import { NUMBER_SPECS } from '@bus-tools/core/options';
 import type { BusCommand } from './index.js';
 import { numberOption, withExamples } from './options.js';
@@ -7,7 +7,7 @@ import { SHARD_OPTION } from './shard-option.js';
 export interface LintArgs {
   dataset: string;
   json: boolean;
-  'fail-on': 'error' | 'warning' | 'info' | 'none';
+  'fail-on': FailOnLevel;
   'min-area': number;
   'max-distance': number;
   concurrency: number;
@@ -24,8 +24,8 @@ export const lintCommand: BusCommand<LintArgs> = {
       .option('json', { describe: 'print every finding, the duplicate groups and the counts as JSON on stdout', type: 'boolean', default: false })
       .option('fail-on', {
         describe: 'exit 1 when there are findings of this severity or worse (none: always exit 0)',
-        choices: ['error', 'warning', 'info', 'none'] as const,
-        default: 'error' as const,
+        choices: FAIL_ON_LEVELS,
+        default: 'error' as FailOnLevel,
       })
       .option('min-area', numberOption('min-area', NUMBER_SPECS.minArea, { describe: 'components with fewer pixels are specks', default: DEFAULT_MIN_AREA }))
       .option('max-distance', numberOption('max-distance', NUMBER_SPECS.maxHashDistance, { describe: 'largest pHash Hamming distance (of 64 bits) at which two images are compared as possible near-copies', default: DEFAULT_MAX_HASH_DISTANCE }))

@@ -1,3 +1,4 @@
+import { FAIL_ON_LEVELS, type FailOnLevel } from '@bus-tools/core/constants';
 import type { BusCommand } from './index.js';
 import { withExamples } from './options.js';
 
@@ -9,7 +10,7 @@ export interface MergeArgs {
   link: boolean;
   force: boolean;
   json: boolean;
-  'fail-on': 'error' | 'warning' | 'info' | 'none';
+  'fail-on': FailOnLevel;
 }
 
 export const mergeCommand: BusCommand<MergeArgs> = {
@@ -30,7 +31,7 @@ export const mergeCommand: BusCommand<MergeArgs> = {
       .option('link', { describe: 'upload folders: hard-link the images instead of copying them', type: 'boolean', default: false })
       .option('force', { describe: 'replace an existing output', type: 'boolean', default: false })
       .option('json', { describe: 'lint: print the findings as JSON, as lint --json does; others: the summary as JSON', type: 'boolean', default: false })
-      .option('fail-on', { describe: 'lint: exit 1 when there are findings of this severity or worse', choices: ['error', 'warning', 'info', 'none'] as const, default: 'error' as const });
+      .option('fail-on', { describe: 'lint: exit 1 when there are findings of this severity or worse', choices: FAIL_ON_LEVELS, default: 'error' as FailOnLevel });
     return withExamples(built, [
       ['predict shards: JSON and CSV of one run', '$0 merge pred/detections-*-of-8.json -o pred/detections.json'],
       ['masks2csv shards', '$0 merge parts/boxes-*.csv --dataset Dataset_BUSI_with_GT -o busi.csv'],

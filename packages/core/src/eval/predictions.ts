@@ -10,7 +10,7 @@
  * is unique: predict names `benign/benign (1).png` what the dataset calls `benign (1).png`), else by
  * `image_id` (also when the ground truth has no file names). Categories by `label` when it names a ground-truth category, else by `category_id`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { xyxyToXywh, type Detection } from '../box.js';
 import { BusToolsError, describeError } from '../errors.js';
 import { lazy } from '../lazy.js';
@@ -43,24 +43,27 @@ export function predictionsJson(results: readonly object[]): string {
 /**
  * Reads one or several predictions files (COCO results `.json` or predict's `.csv`) into one list,
  * in the order given: shards of one run (see `bus-tools merge`) or parts predicted separately.
- * @throws BusToolsError `UNREADABLE`, `BAD_PREDICTIONS` or `BAD_CSV` naming the file.
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `UNREADABLE`, `BAD_PREDICTIONS` or `BAD_CSV` naming the file.
  */
 export function readPredictionFiles(files: readonly string[]): PredictionRow[] {
   const rows: PredictionRow[] = [];
   for (const file of files) {
+    const csv = /\.csv$/i.test(file);
+    if (!existsSync(file)) throw new BusToolsError('INPUT_NOT_FOUND', `${file}: not found; --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file });
+    if (!csv && !/\.json$/i.test(file)) throw new BusToolsError('BAD_PREDICTIONS', `${file}: --pred expects a .json (COCO results) or .csv (filename,xmin,ymin,width,height,label,score) file`, { file });
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (cause) {
-      throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); --pred takes the detections.json or detections.csv that \`bus-tools predict\` writes`, { file, cause });
+      throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); check the --pred path`, { file, cause });
     }
-    if (/\.csv$/i.test(file)) rows.push(...parsePredictionsCsv(text, file));
+    if (csv) rows.push(...parsePredictionsCsv(text, file));
     else {
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch (cause) {
-        throw new BusToolsError('BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); expected predict's detections.json`, { file, cause });
+        throw new BusToolsError('BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); --pred expects predict's detections.json`, { file, cause });
       }
       rows.push(...parsePredictionsJson(json, file));
     }

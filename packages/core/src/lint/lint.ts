@@ -13,7 +13,6 @@ import { mapLimit } from '../async.js';
 import { assertShard, shardDataset, type Shard } from '../shard.js';
 import { finding, lintImage, round3 } from './image-checks.js';
 
-export { sharedPixelCount } from './image-checks.js';
 
 export interface LintOptions extends DuplicateOptions {
   /** Components smaller than this many pixels are specks. Default `DEFAULT_MIN_AREA` (50). */
@@ -131,12 +130,11 @@ export async function lintDataset(root: string, options: LintOptions = {}): Prom
  */
 export function finishLint(root: string, structure: readonly LintFinding[], records: readonly LintImageRecord[], options: DuplicateOptions = {}): LintResult {
   const t0 = performance.now();
-  const dataset = { images: records };
   const findings: LintFinding[] = [...structure];
 
   // names
   const byName = new Map<string, LintImageRecord[]>();
-  for (const img of dataset.images) {
+  for (const img of records) {
     const list = byName.get(img.fileName);
     if (list) list.push(img);
     else byName.set(img.fileName, [img]);
@@ -157,15 +155,14 @@ export function finishLint(root: string, structure: readonly LintFinding[], reco
     );
   }
 
-  const reports = records;
   let masks = 0;
-  for (const r of reports) {
+  for (const r of records) {
     findings.push(...r.findings);
     masks += r.masks;
   }
 
   // sizes far from the usual
-  const sized = dataset.images.map((img, i) => ({ img, fp: reports[i].fingerprint })).filter((x) => x.fp) as Array<{ img: LintImageRecord; fp: ImageFingerprint }>;
+  const sized = records.filter((img) => img.fingerprint).map((img) => ({ img, fp: img.fingerprint! }));
   if (sized.length >= 3) {
     const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
     const mw = median(sized.map((x) => x.fp.width));
@@ -190,26 +187,26 @@ export function finishLint(root: string, structure: readonly LintFinding[], reco
   }
 
   // duplicates
-  const fps = reports.map((r) => r.fingerprint);
+  const fps = records.map((r) => r.fingerprint);
   const dup = findDuplicates(fps, options);
   const groups: LintDuplicateGroup[] = [];
   for (const g of dup.groups) {
-    const members = g.members.map((i) => dataset.images[i]);
+    const members = g.members.map((i) => records[i]);
     const paths = members.map((m) => m.relPath);
     const labels = [...new Set(members.map((m) => m.label))].sort(naturalCompare);
     groups.push({
       images: paths,
       labels,
       exact: g.exact,
-      pairs: g.pairs.map((p) => ({ a: dataset.images[p.a].relPath, b: dataset.images[p.b].relPath, distance: p.distance, similarity: round3(p.similarity), exact: p.exact })),
+      pairs: g.pairs.map((p) => ({ a: records[p.a].relPath, b: records[p.b].relPath, distance: p.distance, similarity: round3(p.similarity), exact: p.exact })),
     });
     // exact sets inside the group
     const byExact = new Map<string, string[]>();
     for (const i of g.members) {
       const key = (fps[i] as ImageFingerprint).exact;
       const list = byExact.get(key);
-      if (list) list.push(dataset.images[i].relPath);
-      else byExact.set(key, [dataset.images[i].relPath]);
+      if (list) list.push(records[i].relPath);
+      else byExact.set(key, [records[i].relPath]);
     }
     for (const same of byExact.values()) {
       if (same.length < 2) continue;
@@ -255,7 +252,7 @@ export function finishLint(root: string, structure: readonly LintFinding[], reco
   }
   return {
     root,
-    images: dataset.images.length,
+    images: records.length,
     masks,
     findings,
     counts,

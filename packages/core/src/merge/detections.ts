@@ -8,9 +8,7 @@ import { readFileSync } from 'node:fs';
 import { openFileAtomic } from '../atomic-stream.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { CocoResult } from '../eval/coco-input.js';
-import { parsePredictionsJson, predictionsJson, PREDICTIONS_CSV_HEADER } from '../eval/predictions.js';
-
-const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+import { parsePredictionsJson, predictionsCsvRows, predictionsJson, PREDICTIONS_CSV_HEADER } from '../eval/predictions.js';
 
 /** Reads and merges detections JSON files of the shards of one predict run, in the order of one run. */
 export function mergeDetections(files: readonly string[]): Required<CocoResult>[] {
@@ -43,7 +41,7 @@ export function writeMergedDetections(results: readonly Required<CocoResult>[], 
       const c = openFileAtomic(csv);
       try {
         c.write(`${PREDICTIONS_CSV_HEADER.join(',')}\n`);
-        for (const r of results) c.write(`${[csvField(r.file_name), ...r.bbox, csvField(r.label), r.score].join(',')}\n`);
+        c.write(predictionsCsvRows(results));
         c.commit();
       } finally {
         c.abort();

@@ -38,7 +38,6 @@ export class HttpError extends Error {
   }
 }
 
-export const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 export const ms = (from: bigint) => round(Number(process.hrtime.bigint() - from) / 1e6, 1);

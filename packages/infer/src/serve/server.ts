@@ -9,6 +9,7 @@
  * trace or a file path; `close()` lets the requests in flight finish.
  */
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BusToolsError, SERVE_DEFAULTS, assertIntegerInRange, checkArgument, checkThreshold, describeError, invalidParameterError, isRecord } from '@bus-tools/core';
@@ -18,7 +19,7 @@ import { CLASS_COLOURS, classColour } from '../draw.js';
 import { decodeBufferForModel } from '../image.js';
 import { createWorkQueue, type QueueStats } from './queue.js';
 import type { UploadFormat } from './sniff.js';
-import { formatBytes, hostnameOf, HttpError, type ApiDetection, isLoopbackHost, ms, readUpload, round, safeHost, sniffOrReject, STATUS_TEXT, toApiDetection } from './http.js';
+import { formatBytes, hostnameOf, HttpError, type ApiDetection, isLoopbackHost, ms, readUpload, round, safeHost, sniffOrReject, toApiDetection } from './http.js';
 
 export { HttpError, isLoopbackHost, toApiDetection, type ApiDetection } from './http.js';
 
@@ -240,7 +241,7 @@ export async function createDetectServer(options: DetectServerOptions = {}): Pro
         if (status >= 500) stats.failed++;
         else stats.rejected++;
       }
-      return reply.code(status).type('application/json; charset=utf-8').send({ statusCode: status, code, error: STATUS_TEXT[status] ?? 'Error', message });
+      return reply.code(status).type('application/json; charset=utf-8').send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
     });
 
     app.setNotFoundHandler((req, reply) =>
