@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUSI_DATASET, SAMPLE_BUSI, describeWithBusi } from '../../../fixtures/index.js';
+import { iouXyxy, xywhToXyxy } from '@bus-tools/core';
 import { runCli } from './helpers.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -22,12 +23,7 @@ const MANIFEST = join(REPO, 'tools/train/busi-split-manifest.csv');
 const FLOOR = { AP50: 0.69, lesionAP50: 0.818, auc: 0.852 };
 
 type Xywh = [number, number, number, number];
-const iou = (a: Xywh, b: Xywh) => {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  return (w * h) / (a[2] * a[3] + b[2] * b[3] - w * h);
-};
+const iou = (a: Xywh, b: Xywh) => iouXyxy(xywhToXyxy(a), xywhToXyxy(b));
 
 let tmp: string;
 beforeEach(() => {

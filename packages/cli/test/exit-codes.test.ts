@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BusToolsError, ERROR_CODES, type ErrorCode } from '@bus-tools/core';
@@ -30,6 +30,7 @@ describe('exitCodeFor: one function maps every error to an exit code', () => {
 
 describe('the CLI exits through exitCodeFor', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'bus-exit-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   test('a usage error raised inside a command exits 2 and names the code', async () => {
     const r = await runCli('masks2csv', join(tmp, 'no-such-folder'));
@@ -38,7 +39,8 @@ describe('the CLI exits through exitCodeFor', () => {
   });
 
   test('a failed input exits 1 and names the code', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'bus-exit-empty-'));
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty);
     writeFileSync(join(empty, 'notes.txt'), 'no images here');
     const r = await runCli('predict', '--input', empty, '-o', join(tmp, 'out'));
     expect(r.code).toBe(1);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import sharp from 'sharp';
-import { BusToolsError, ERROR_CODES, LINT_CODES, discoverDataset, extractBoxes, readImageRgb } from '@bus-tools/core';
+import { ERROR_CODES, LINT_CODES, discoverDataset, extractBoxes, readImageRgb } from '@bus-tools/core';
 import { openDetector, predictImages, type Detector } from '@bus-tools/infer';
 import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
 import { runCli } from './helpers.js';
@@ -61,12 +61,17 @@ function datasetWith(file: 'image' | 'mask', bytes: Buffer): string {
   return dir;
 }
 
+/** `work`, or a failure naming `what` once it has run for CASE_MS: a hang fails the property. */
 async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  const result = await work();
-  const ms = Date.now() - t0;
-  if (ms > CASE_MS) throw new Error(`${what} took ${ms} ms (limit ${CASE_MS})`);
-  return result;
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} still running after ${CASE_MS} ms`)), CASE_MS);
+  });
+  try {
+    return await Promise.race([work(), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 describe('damaged files give a named problem or a correct result', () => {
@@ -194,9 +199,4 @@ describe('random option values: a correct run or exit 2 naming the option, nothi
       { numRuns: 20 },
     );
   }, 240_000);
-});
-
-test('every error raised in these runs is a BusToolsError with a known code', () => {
-  // The properties above fail on any other error; this checks the codes table itself is closed.
-  for (const code of Object.keys(ERROR_CODES)) expect(new BusToolsError(code as keyof typeof ERROR_CODES, 'x').outcome).toMatch(/^(usage|failed)$/);
 });

@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { MODELS } from '../../../fixtures/index.js';
-import { makeBrokenDataset, SOUND, VERDICT_CODES, VERDICTS } from '../../core/test/dataset/broken-dataset.js';
+import { makeBrokenDataset, SOUND, VERDICT_CODES, VERDICTS, verdictsOf } from '../../core/test/dataset/broken-dataset.js';
 import { runCli } from './helpers.js';
 
 let root: string;
@@ -16,9 +16,7 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-type Listed = { file: string; code: string };
-const verdicts = (problems: Listed[]) =>
-  Object.fromEntries(problems.filter((p) => VERDICT_CODES.has(p.code)).map((p) => [relative(root, p.file).split('\\').join('/'), p.code]));
+const verdicts = (problems: ReadonlyArray<{ file: string; code: string }>) => verdictsOf(root, problems);
 
 describe('the same verdict for each broken file in every command', () => {
   test('masks2csv --json: each file named with its code, exit 3', async () => {

@@ -15,19 +15,12 @@ import { fileURLToPath } from 'node:url';
 import pw, { type Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { createDetectServer, type DetectServer } from '@bus-tools/infer';
-import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { CHROMIUM, MODELS, SAMPLE_BUSI, describeWithChromium } from '../../../fixtures/index.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
 const DOCS_SHOT = join(REPO, 'docs', 'images', 'serve.png');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCAN = join(SAMPLE_BUSI, 'malignant', 'malignant (1).png');
-
-const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) {
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping the browser test of the serve page: ${CHROMIUM} is absent (apt-get install chromium; CI installs it).`);
-}
 
 describeWithChromium('the serve page in headless Chromium', () => {
   let server: DetectServer;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createDetectServer, isLoopbackHost, type DetectResponse, type DetectServer } from '@bus-tools/infer';
 import { FIXTURES, MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
-import { pngClaiming } from '../../../fixtures/png-encode.js';
+import { jpegClaiming, pngClaiming } from '../../../fixtures/png-encode.js';
 
 const MODEL = join(MODELS, 'retinanet-tfod.onnx');
 const PNG = readFileSync(join(SAMPLE_BUSI, 'malignant', 'malignant (1).png'));
@@ -94,7 +94,7 @@ describe('POST /api/detect', () => {
     ['a PNG with a broken header', 400, 'CORRUPT_IMAGE', /corrupt PNG: the first chunk is "JUNK", not IHDR/, Buffer.concat([PNG.subarray(0, 12), Buffer.from('JUNK'), PNG.subarray(16)])],
     ['a JPEG signature and nothing else', 400, 'CORRUPT_IMAGE', /truncated JPEG/, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00])],
     ['a PNG header claiming 50000 x 50000 pixels', 413, 'TOO_MANY_PIXELS', /^the image is 50000x50000 = 2500000000 pixels, more than the limit of 4000000 \(--max-pixels\); nothing was decoded$/, pngClaiming(50000, 50000)],
-    ['a JPEG with too many pixels', 413, 'TOO_MANY_PIXELS', /10000x10000/, Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x27, 0x10, 0x27, 0x10, 0x03])],
+    ['a JPEG with too many pixels', 413, 'TOO_MANY_PIXELS', /10000x10000/, jpegClaiming(10000, 10000)],
     ['an empty body', 400, 'NO_IMAGE', /no image in the request; send it as the multipart field "image"/, Buffer.alloc(0)],
   ])('%s → %d %s, a clear message, nothing leaked', async (_name, status, code, message, bytes) => {
     for (const body of [form(bytes), bytes]) {

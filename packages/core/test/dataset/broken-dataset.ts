@@ -4,7 +4,7 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { SAMPLE_BUSI } from '../../../../fixtures/index.js';
 import { pngClaiming } from '../../../../fixtures/png-encode.js';
@@ -24,6 +24,11 @@ export const VERDICTS: Record<string, string> = {
 export const VERDICT_CODES = new Set(['BAD_IMAGE', 'EXTENSION_MISMATCH', 'IMAGE_TOO_LARGE', 'UNSUPPORTED_FORMAT', 'UNSUPPORTED_MASK', 'UNREADABLE']);
 
 /** Images that are sound (with sound masks) and must reach the upload. */
+/** file (relative to `root`, `/`-separated) → code, for the verdict codes among `problems`. */
+export function verdictsOf(root: string, problems: ReadonlyArray<{ file: string; code: string }>): Record<string, string> {
+  return Object.fromEntries(problems.filter((p) => VERDICT_CODES.has(p.code)).map((p) => [relative(root, p.file).split('\\').join('/'), p.code]));
+}
+
 export const SOUND = ['benign (1).png', 'benign (4).png', 'malignant (1).png'];
 
 /** Builds the dataset; returns its root. */

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { discoverDataset, extractBoxes, lintDataset, splitDataset, writeUploadFolder, type Problem } from '@bus-tools/core';
-import { makeBrokenDataset, SOUND, VERDICT_CODES, VERDICTS } from './broken-dataset.js';
+import { join } from 'node:path';
+import { discoverDataset, extractBoxes, lintDataset, splitDataset, writeUploadFolder } from '@bus-tools/core';
+import { makeBrokenDataset, SOUND, VERDICT_CODES, VERDICTS, verdictsOf } from './broken-dataset.js';
 
 let root: string;
 let out: string;
@@ -16,8 +16,7 @@ afterAll(() => {
 });
 
 /** file → code for the verdict codes among `problems`. */
-const verdicts = (problems: readonly Pick<Problem, 'file' | 'code'>[]) =>
-  Object.fromEntries(problems.filter((p) => VERDICT_CODES.has(p.code)).map((p) => [relative(root, p.file).split('\\').join('/'), p.code]));
+const verdicts = (problems: ReadonlyArray<{ file: string; code: string }>) => verdictsOf(root, problems);
 
 describe('one verdict per broken file in masks2csv, export, lint and split', () => {
   test('masks2csv and export (extractBoxes): every broken file named with its code; only sound images kept', async () => {

@@ -4,26 +4,15 @@
  * it renders, both charts and the whole gallery are there, the filters work, nothing is fetched and
  * nothing is logged as an error. The page and a screenshot are kept in test-artifacts/.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pw from 'playwright-core';
-import {
-  classColour,
-  discoverDataset,
-  evaluateDetections,
-  extractBoxes,
-  groundTruthFromImages,
-  placeTags,
-  renderEvaluationReport,
-  type CocoResult,
-  type EvalGroundTruth,
-} from '@bus-tools/core';
-import { SAMPLE_BUSI } from '../../../../fixtures/index.js';
+import { classColour, discoverDataset, evaluateDetections, extractBoxes, groundTruthFromImages, placeTags, renderEvaluationReport, type CocoResult, type EvalGroundTruth } from '@bus-tools/core';
+import { CHROMIUM, SAMPLE_BUSI, describeWithChromium } from '../../../../fixtures/index.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../../..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let gt: EvalGroundTruth;
 let results: CocoResult[];
@@ -159,12 +148,6 @@ describe('pictures that do not mislead', () => {
     expect(bare).not.toContain(REPO);
   });
 });
-
-const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) {
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping the browser check of the report: ${CHROMIUM} is absent (apt-get install chromium; CI installs it).`);
-}
 
 describeWithChromium('the report in headless Chromium', () => {
   test('renders with charts and gallery, filters work, no console errors, no network', async () => {
