@@ -18,13 +18,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchArgs } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const args = process.argv.slice(2);
-const roundsAt = args.indexOf('--rounds');
-const rounds = roundsAt >= 0 ? Number(args.splice(roundsAt, 2)[1]) : 11;
-const baselineAt = args.indexOf('--baseline');
-const baseline = baselineAt >= 0 ? resolve(args.splice(baselineAt, 2)[1]) : undefined;
+const { args, opt } = benchArgs();
+const rounds = Number(opt('--rounds', 11));
+const baselineDir = opt('--baseline');
+const baseline = baselineDir ? resolve(baselineDir) : undefined;
 const dataset = resolve(args[0] ?? join(ROOT, '../shared/busi'));
 if (!existsSync(dataset)) {
   console.error(`bench: ${dataset} not found; pass the BUSI folder (the one holding Dataset_BUSI_with_GT)`);
