@@ -1,8 +1,8 @@
 /**
  * Numeric options, checked in one place. The CLI parses what the user typed with
- * `parseNumberOption` (so `--width abc` is named as `"abc"`, not as NaN), and library functions check
- * the values they are given with `checkNumberOption` against the same specs, so a value gets the same
- * answer from `bus-tools` and from a library call:
+ * `parseNumberOption` against `NUMBER_SPECS` (so `--width abc` is named as `"abc"`, not as NaN); the
+ * library's own checks (`assertIntegerInRange`, `checkThreshold`) use the same ranges and wording, so
+ * a value gets the same answer from `bus-tools` and from a library call:
  *
  *   Expected integer between 1 and 64 for --sessions but received 0
  *   Expected number between 0 and 1 for --threshold but received "high"
@@ -88,13 +88,4 @@ export function parseNumberOption(name: string, raw: unknown, spec: NumberSpec):
   else throw invalid(name, spec, raw);
   if (!inRange(v, spec)) throw invalid(name, spec, raw);
   return v;
-}
-
-/**
- * Checks a numeric value given to a library function; the same message as the CLI's.
- * @throws BusToolsError `INVALID_PARAMETER`.
- */
-export function checkNumberOption(name: string, value: unknown, spec: NumberSpec): number {
-  if (typeof value !== 'number' || !inRange(value, spec)) throw invalid(name, spec, value);
-  return value;
 }

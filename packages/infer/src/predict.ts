@@ -160,14 +160,13 @@ export async function predictImages(allPaths: readonly string[], options: Predic
 }
 
 export interface PredictFolderOptions extends Omit<PredictOptions, 'root' | 'onImage' | 'detector'> {
-  /** With `shard`, `json` and `csv` default to `detections-<I>-of-<N>.json/.csv`, so shards can share `output`. */
   /** An image file or a folder of images (searched recursively; BUSI `_mask` files are skipped). */
   input: string;
   /** Folder for the annotated images; created if needed. Must not be inside `input`. */
   output: string;
-  /** COCO results JSON path; default `<output>/detections.json`. */
+  /** COCO results JSON path; default `<output>/detections.json` (with `shard`: `detections-<I>-of-<N>.json`, so shards can share `output`). */
   json?: string;
-  /** CSV path; default `<output>/detections.csv`. */
+  /** CSV path; default `<output>/detections.csv` (with `shard`: `detections-<I>-of-<N>.csv`). */
   csv?: string;
   /** Write an annotated copy of every image, not only of those with detections (as predict.py does). */
   allImages?: boolean;

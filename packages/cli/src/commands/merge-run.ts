@@ -7,7 +7,7 @@ import {
   mergeDetections,
   mergeLintFingerprints,
   mergeUploadFolders,
-  openFileAtomic,
+  writeFileAtomic,
   PREDICTIONS_CSV_HEADER,
   writeMergedDetections,
 } from '@bus-tools/core';
@@ -57,13 +57,7 @@ export async function run(args: MergeArgs, io: Io): Promise<void> {
     }
     if (!args.dataset) throw new BusToolsError('INVALID_PARAMETER', 'Expected --dataset (the dataset the CSVs were made from) for merging CSVs but received none: its listing gives the order of the rows');
     const text = await mergeCsvParts(parts, args.dataset);
-    const out = openFileAtomic(output);
-    try {
-      out.write(text);
-      out.commit();
-    } finally {
-      out.abort();
-    }
+    writeFileAtomic(output, text);
     summary = { rows: text.split('\n').length - 2 };
   } else {
     const r = await mergeUploadFolders(parts, output, { dataset: args.dataset, link: args.link });

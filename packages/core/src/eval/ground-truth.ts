@@ -8,10 +8,11 @@
  *   are looked for by base name under `images` (class subfolders included); normalized coordinates
  *   (every value of every box within 0…1) are scaled to pixels.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
 import { BUSI_CATEGORIES, type AnnotatedImage, type Category, type Problem } from '../dataset/types.js';
-import { discoverDataset } from '../dataset/discover.js';
+import { discoverDataset, relativePath } from '../dataset/discover.js';
+import { walkFiles, type WalkedFile } from '../fs/walk.js';
 import { extractBoxes, type ExtractOptions } from '../dataset/extract.js';
 import { BusToolsError, describeError } from '../errors.js';
 import { fromDatatureCsv } from '../formats/datature-csv.js';
@@ -50,20 +51,20 @@ function readText(file: string, what: string): string {
 /** Every file under `dir` by base name (first one in sorted order wins), for finding `benign (1).png` in class folders. */
 function indexFiles(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  let entries: string[];
+  let files: WalkedFile[];
   try {
-    entries = readdirSync(dir, { recursive: true }) as string[];
+    files = walkFiles(dir); // the one walker: links followed, each file once, hidden names skipped
   } catch (cause) {
     throw new BusToolsError('UNREADABLE', `${dir}: cannot list the --images folder (${describeError(cause)})`, { file: dir, cause });
   }
-  for (const rel of entries.sort()) {
-    const name = basename(rel);
-    if (!out.has(name)) out.set(name, join(dir, rel));
+  for (const f of files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0))) {
+    const name = basename(f.relPath);
+    if (!out.has(name)) out.set(name, f.path);
   }
   return out;
 }
 
-const relativePaths = (root: string, paths: ReadonlyMap<number, string>) => new Map([...paths].map(([id, p]) => [id, relative(root, p).split('\\').join('/')]));
+const relativePaths = (root: string, paths: ReadonlyMap<number, string>) => new Map([...paths].map(([id, p]) => [id, relativePath(root, p)]));
 
 /**
  * Reads ground truth from a dataset folder, a COCO `.json` or a Datature `.csv` (see the module
