@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import { BusToolsError, describeError, naturalCompare, walkFiles, type WalkedFile } from '@bus-tools/core';
+import { BusToolsError, describeError, walkFiles, type WalkedFile } from '@bus-tools/core';
 
 // The pattern matcher is fast-glob's own (micromatch, resolved from fast-glob's folder so it is the
 // copy fast-glob depends on): patterns mean what they meant when fast-glob walked them. Loaded only
@@ -59,7 +59,6 @@ function collect(root: string, input: string, keep: (relPath: string) => boolean
     if (MASK_FILE.test(f.relPath)) masksSkipped++;
     else kept.push(f);
   }
-  kept.sort((a, b) => naturalCompare(a.relPath, b.relPath));
   return { files: kept.map((f) => f.path), masksSkipped };
 }
 

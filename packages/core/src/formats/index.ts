@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DATATURE_OPTIONS, type ExportFormat } from '../constants.js';
 import { BusToolsError } from '../errors.js';
 import { readImageSize } from '../image.js';
-import { naturalCompare } from '../natural.js';
+import { naturalSortBy } from '../natural.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { fromCoco, toCoco } from './coco.js';
 import { fromDatatureCsv, toDatatureCsv, type DatatureCsvLayout } from './datature-csv.js';
@@ -115,7 +115,7 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
       // Label files carry no image size: take it from the images in the folder.
       const classes = readText(join(dir, 'classes.txt')).split(/\r?\n/).filter(Boolean);
       const out: AnnotatedImage[] = [];
-      for (const fileName of readdirSync(join(dir, 'images')).sort(naturalCompare)) {
+      for (const fileName of naturalSortBy(readdirSync(join(dir, 'images')), (f) => f)) {
         const { width, height } = await readImageSize(join(dir, 'images', fileName));
         const path = join(dir, 'labels', yoloFileName(fileName));
         out.push({ fileName, width, height, boxes: fromYolo(readText(path), width, height, classes, path) });

@@ -15,7 +15,7 @@ import { BusToolsError, describeError } from '../errors.js';
 import type { LintFinding } from '../lint/codes.js';
 import type { DuplicateOptions, ImageFingerprint } from '../lint/duplicates.js';
 import { finishLint, type LintImageRecord, type LintResult } from '../lint/lint.js';
-import { naturalCompare } from '../natural.js';
+import { naturalCompare, naturalSortBy } from '../natural.js';
 import type { Shard } from '../shard.js';
 
 const FORMAT = 'bus-tools-lint-fingerprints';
@@ -86,7 +86,7 @@ export function mergeLintFingerprints(files: readonly string[]): LintResult {
     }
   }
   if (!first) throw new BusToolsError('INVALID_PARAMETER', 'Expected at least one fingerprints file for merge but received none');
-  records.sort((a, b) => naturalCompare(a.relPath, b.relPath));
+  naturalSortBy(records, (r) => r.relPath);
   for (let i = 1; i < records.length; i++) {
     if (records[i].relPath === records[i - 1].relPath) throw new BusToolsError('INVALID_PARAMETER', `${records[i].relPath} is in two fingerprints files; merge the shards of one run (each image is in one shard)`);
   }

@@ -4,7 +4,7 @@
  */
 import type { ConflictRule } from '../constants.js';
 import { BusToolsError, invalidParameterError } from '../errors.js';
-import { naturalCompare } from '../natural.js';
+import { naturalCompare, naturalSortBy } from '../natural.js';
 import { mulberry32 } from '../random.js';
 
 export const SPLIT_PARTS = ['train', 'val', 'test'] as const;
@@ -66,7 +66,7 @@ export function planSplit(items: readonly SplitItem[], options: SplitPlanOptions
     ids.add(it.id);
   }
 
-  const sorted = [...items].sort((a, b) => naturalCompare(a.id, b.id));
+  const sorted = naturalSortBy([...items], (i) => i.id);
   const units: Array<{ name: string; items: SplitItem[] }> = [];
   const byGroup = new Map<string, { name: string; items: SplitItem[] }>();
   for (const it of sorted) {

@@ -9,7 +9,7 @@ import type { ExportFormat } from '../constants.js';
 import { lazy } from '../lazy.js';
 import { assertKnownClasses, DEFAULT_CLASSES, discoverDataset, extractBoxes, type AnnotatedImage, type ExtractOptions, type Problem } from '../dataset/index.js';
 import { writeUploadFolder } from '../upload/folder.js';
-import { naturalCompare } from '../natural.js';
+import { naturalCompare, naturalSortBy } from '../natural.js';
 import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/index.js';
 import { planSplit, SPLIT_PARTS, type PlannedItem, type SplitPart, type SplitPlanOptions } from './plan.js';
 
@@ -40,7 +40,7 @@ export interface SplitSummary {
 
 /** The manifest text: header `image,part,group`, one row per image in natural order of `image`. */
 export function toManifestCsv(items: readonly PlannedItem[]): string {
-  const rows = [...items].sort((a, b) => naturalCompare(a.id, b.id)).map((i) => [i.id, i.part, i.unit]);
+  const rows = naturalSortBy([...items], (i) => i.id).map((i) => [i.id, i.part, i.unit]);
   return lazy.csvStringify().stringify([['image', 'part', 'group'], ...rows], { record_delimiter: 'unix' });
 }
 
