@@ -8,7 +8,8 @@
  * parts, and every image lands in exactly one of them. Masks travel with their image (they are never
  * hashed on their own). Shard indices count from 0: `--shard 0/3`, `1/3`, `2/3`.
  */
-import { relativePath, type Dataset } from './dataset/discover.js';
+import { relativePath, type Dataset, type DatasetListing } from './dataset/discover.js';
+import type { Problem } from './dataset/types.js';
 import { BusToolsError, invalidParameterError } from './errors.js';
 
 export interface Shard {
@@ -147,10 +148,11 @@ export function shardLabel(shard: Shard): string {
  */
 export function shardDataset(dataset: Dataset, shard: Shard | undefined): Dataset {
   if (!shard || shard.count === 1) return dataset;
-  const rel = (p: string) => relativePath(dataset.root, p);
-  return {
-    ...dataset,
-    images: dataset.images.filter((img) => inShard(img.relPath, shard)),
-    problems: dataset.problems.filter((p) => inShard(rel(p.file), shard)),
-  };
+  return { ...dataset, images: dataset.images.filter((img) => inShard(img.relPath, shard)), problems: shardProblems(dataset, shard) };
+}
+
+/** The problems of a listing that are about files in `shard` (each problem file hashed like an image). */
+export function shardProblems(listing: Pick<DatasetListing, 'root' | 'problems'>, shard: Shard | undefined): Problem[] {
+  if (!shard || shard.count === 1) return listing.problems;
+  return listing.problems.filter((p) => inShard(relativePath(listing.root, p.file), shard));
 }

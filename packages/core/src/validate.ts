@@ -41,6 +41,12 @@ export const isRecordWithArrays =
   (value: unknown): boolean =>
     isRecord(value) && keys.every((k) => Array.isArray(value[k]));
 
+/** A test for an object whose field `key` can be iterated (an array, or a dataset scan's `images`). */
+export const isRecordWithIterable =
+  (key: string) =>
+  (value: unknown): boolean =>
+    isRecord(value) && typeof (value[key] as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] === 'function' && typeof value[key] !== 'string';
+
 /**
  * Throws `INVALID_PARAMETER` unless `test(value)`: `<fn> expects <expected> but received <value>`.
  * Public functions call it on their first lines, so a wrong call (say, from JavaScript) fails with

@@ -1,11 +1,11 @@
 /** The part of masks2csv and export that reads the dataset: discovery, extraction, problem report. */
-import { discoverDataset, extractBoxes, type ExtractOptions, type ExtractResult, type Problem } from '@bus-tools/core/dataset';
+import { scanDataset, extractBoxes, type ExtractOptions, type ExtractResult, type Problem } from '@bus-tools/core/dataset';
 import { problemLine, progress, type Io } from '../io.js';
 import type { DatasetArgs } from './dataset-options.js';
 
 /** `extra`: the shard to read and, to stream, where each image goes (see `extractBoxes`). */
 export async function readDatasetBoxes(args: DatasetArgs, io: Io, verb: string, extra: Pick<ExtractOptions, 'shard' | 'onImage'> = {}): Promise<ExtractResult> {
-  const dataset = await discoverDataset(args.dataset);
+  const dataset = await scanDataset(args.dataset); // images handed over one at a time: memory stays flat
   let bar: ReturnType<typeof progress> | undefined;
   const result = await extractBoxes(dataset, {
     boxes: args.boxes,

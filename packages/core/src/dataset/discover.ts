@@ -6,14 +6,15 @@
  *   (the class is the folder name);
  * - one folder of images with masks beside them (the class is the leading word of the file name,
  *   `benign (1).png` → `benign`, else `lesion`).
- * Files are found by `walkFiles`: links are followed, each real file is seen once (by the path
- * through the fewest links), hidden names are skipped.
+ * Files are found by the one folder walker (fs/walk.ts): links are followed, each real file is seen
+ * once (by the path through the fewest links), hidden names are skipped. An image's masks lie in its
+ * folder, so images are paired folder by folder, and `scanDataset` can hand them over one at a time.
  */
 import { statSync } from 'node:fs';
-import { basename, extname, relative, resolve, sep } from 'node:path';
+import { extname, relative, resolve, sep } from 'node:path';
 import { BusToolsError, describeError } from '../errors.js';
-import { walkFiles, type WalkedFile } from '../fs/walk.js';
-import { naturalCompare } from '../natural.js';
+import { planWalk, walkFolders, walkGroups, type FolderFiles, type WalkPlan } from '../fs/walk.js';
+import { naturalCompare, naturalSortBy } from '../natural.js';
 import { checkArgument, isPath } from '../validate.js';
 import type { Problem } from './types.js';
 
@@ -40,14 +41,31 @@ export interface DatasetImage {
   masks: MaskFile[];
 }
 
-export interface Dataset {
+/** What every listing of a dataset has: its root, images, classes and pairing problems. */
+export interface DatasetListing {
   root: string;
-  /** Images with at least one mask (and `normal` images without one), naturally sorted. */
-  images: DatasetImage[];
+  /** Images with at least one mask (and `normal` images without one), in natural order of `relPath`. */
+  images: Iterable<DatasetImage>;
   /** Class names found, naturally sorted. */
   labels: string[];
   /** Masks without an image, images without masks. */
   problems: Problem[];
+}
+
+/** A dataset listed in full: every image with its masks in memory. */
+export interface Dataset extends DatasetListing {
+  images: DatasetImage[];
+}
+
+/**
+ * A dataset listed without keeping its images: `images` walks the folders again each time it is
+ * iterated and hands images over one at a time, so memory does not grow with their number.
+ */
+export interface DatasetScan extends DatasetListing {
+  /** Images per class. */
+  counts: Record<string, number>;
+  /** The number of images `images` yields. */
+  size: number;
 }
 
 /** Class of an image: its folder's name, or for files directly in the root, the name's first word. */
@@ -62,15 +80,104 @@ function labelFor(rel: string): string {
 }
 
 /**
- * Scans `root` for images and masks.
- *
- * @example
- *   const ds = await discoverDataset('Dataset_BUSI_with_GT');
- *   ds.images[0]; // { fileName: 'benign (1).png', label: 'benign', masks: [{ index: 0, … }], … }
- * @throws BusToolsError `INPUT_NOT_FOUND`, `NOT_A_FOLDER`, `UNREADABLE`, `NO_IMAGES` or `NOT_A_DATASET`.
+ * One folder's images paired with their masks (which always lie beside them): `kept` holds, for each
+ * image kept, its name and its masks' names in index order (`_mask`, `_mask_1`, …).
  */
-export async function discoverDataset(root: string): Promise<Dataset> {
-  checkArgument('discoverDataset', root, isPath, 'a dataset folder path such as "Dataset_BUSI_with_GT"');
+interface FolderPairs {
+  kept: string[][];
+  problems: Problem[];
+  images: number;
+  masks: number;
+}
+
+/** 0 for `name_mask.png`, N for `name_mask_N.png`; -1 for a name that is not a mask. */
+function maskIndex(name: string): number {
+  const ext = IMAGE_EXT.exec(name);
+  const m = ext && MASK_NAME.exec(name.slice(0, -ext[0].length));
+  return m ? (m[2] === undefined ? 0 : Number(m[2])) : -1;
+}
+
+function pairFolder(folder: FolderFiles): FolderPairs {
+  // Plain string work instead of path.join/extname/basename: the names come straight from disk, so
+  // there is nothing to normalize, and run cold on every file those calls were most of discovery's time.
+  const images = new Map<string, string[]>(); // stem → [image name, mask names…]
+  const masks: Array<{ key: string; name: string }> = [];
+  for (const name of folder.names) {
+    const ext = IMAGE_EXT.exec(name);
+    if (!ext) continue;
+    const stem = name.slice(0, -ext[0].length);
+    const m = MASK_NAME.exec(stem);
+    if (m) masks.push({ key: m[1], name });
+    else images.set(stem, [name]);
+  }
+  const problems: Problem[] = [];
+  for (const { key, name } of masks) {
+    const image = images.get(key);
+    if (image) image.push(name);
+    else {
+      const path = folder.file(name).path;
+      problems.push({
+        file: path,
+        code: 'MASK_WITHOUT_IMAGE',
+        severity: 'error',
+        message: `${path}: mask without its image (expected "${key}.png" in the same folder); skipped. Restore the image or remove the stray mask.`,
+      });
+    }
+  }
+  const kept: string[][] = [];
+  for (const group of images.values()) {
+    if (group.length > 1) {
+      if (group.length > 2) {
+        const sorted = group.slice(1).sort((a, b) => maskIndex(a) - maskIndex(b));
+        group.length = 1;
+        group.push(...sorted);
+      }
+      kept.push(group);
+      continue;
+    }
+    const [name] = group;
+    if (labelFor(folder.relDir + name) === 'normal') {
+      kept.push(group);
+      continue;
+    }
+    const path = folder.file(name).path;
+    problems.push({
+      file: path,
+      code: 'IMAGE_WITHOUT_MASK',
+      severity: 'error',
+      message: `${path}: image without a mask (expected "${name.slice(0, -extname(name).length)}_mask.png" beside it); skipped. Add its mask, or move it to normal/ if it shows no lesion.`,
+    });
+  }
+  return { kept, problems, images: images.size, masks: masks.length };
+}
+
+/** The listing's record of an image from its folder and names (see `pairFolder`). */
+function datasetImage(folder: FolderFiles, [name, ...masks]: readonly string[]): DatasetImage {
+  const relPath = folder.relDir + name;
+  return {
+    path: folder.file(name).path,
+    relPath,
+    fileName: name,
+    label: labelFor(relPath),
+    masks: masks.map((m) => ({ path: folder.file(m).path, index: maskIndex(m) })),
+  };
+}
+
+/** Runs `step` and turns an `fs` error into `UNREADABLE` naming the dataset. */
+function reading<T>(root: string, abs: string, step: () => T): T {
+  try {
+    return step();
+  } catch (cause) {
+    throw new BusToolsError('UNREADABLE', `${root}: cannot be read (${describeError(cause)}). Check the folder's permissions.`, { file: abs, cause });
+  }
+}
+
+/**
+ * Lists `root` once: checks it is a dataset, pairs images with masks folder by folder, and counts
+ * (keeping the images only with `keep`).
+ */
+function listDataset(root: string, fn: string, keep: boolean): { plan: WalkPlan; listing: Dataset; counts: Record<string, number>; size: number } {
+  checkArgument(fn, root, isPath, 'a dataset folder path such as "Dataset_BUSI_with_GT"');
   const abs = resolve(root);
   let st;
   try {
@@ -81,71 +188,80 @@ export async function discoverDataset(root: string): Promise<Dataset> {
   if (!st.isDirectory()) {
     throw new BusToolsError('NOT_A_FOLDER', `${root}: is a file, not a folder. Pass the dataset folder that holds benign/, malignant/ and normal/.`, { file: abs });
   }
-  let files: WalkedFile[];
-  try {
-    files = walkFiles(abs);
-  } catch (cause) {
-    throw new BusToolsError('UNREADABLE', `${root}: cannot be read (${describeError(cause)}). Check the folder's permissions.`, { file: abs, cause });
-  }
-
-  // Plain string work instead of path.join/extname/basename: the names come straight from disk, so
-  // there is nothing to normalize, and run cold on every file those calls were most of discovery's time.
-  const images = new Map<string, DatasetImage>(); // key: dir/base
-  const masks: Array<{ key: string; mask: MaskFile }> = [];
-  for (const { relPath: rel, path } of files) {
-    const ext = IMAGE_EXT.exec(rel);
-    if (!ext) continue;
-    const stem = rel.slice(0, -ext[0].length);
-    const m = MASK_NAME.exec(stem);
-    if (m) {
-      masks.push({ key: m[1], mask: { path, index: m[2] === undefined ? 0 : Number(m[2]) } });
-    } else {
-      images.set(stem, { path, relPath: rel, fileName: rel.slice(rel.lastIndexOf('/') + 1), label: labelFor(rel), masks: [] });
+  const plan = reading(root, abs, () => planWalk(abs));
+  const kept: DatasetImage[] = [];
+  const problems: Problem[] = [];
+  const counts: Record<string, number> = {};
+  let images = 0;
+  let masks = 0;
+  let size = 0;
+  reading(root, abs, () => {
+    for (const folder of walkFolders(plan)) {
+      const pairs = pairFolder(folder);
+      images += pairs.images;
+      masks += pairs.masks;
+      problems.push(...pairs.problems);
+      for (const group of pairs.kept) {
+        const label = labelFor(folder.relDir + group[0]);
+        counts[label] = (counts[label] ?? 0) + 1;
+        if (keep) kept.push(datasetImage(folder, group));
+      }
+      size += pairs.kept.length;
     }
-  }
-  if (images.size === 0 && masks.length === 0) {
+  });
+  if (images === 0 && masks === 0) {
     throw new BusToolsError('NO_IMAGES', `${root}: no images found (looked for .png, .jpg, .bmp, .tif, .webp files in it and its subfolders).`, { file: abs });
   }
-  if (masks.length === 0) {
+  if (masks === 0) {
     throw new BusToolsError(
       'NOT_A_DATASET',
-      `${root}: found ${images.size} images but no masks. bus-tools expects each image "name.png" to have its lesion mask "name_mask.png" beside it, as in Kaggle's Dataset_BUSI_with_GT.`,
+      `${root}: found ${images} images but no masks. bus-tools expects each image "name.png" to have its lesion mask "name_mask.png" beside it, as in Kaggle's Dataset_BUSI_with_GT.`,
       { file: abs },
     );
   }
-
-  const problems: Problem[] = [];
-  for (const { key, mask } of masks) {
-    const image = images.get(key);
-    if (image) image.masks.push(mask);
-    else {
-      problems.push({
-        file: mask.path,
-        code: 'MASK_WITHOUT_IMAGE',
-        severity: 'error',
-        message: `${mask.path}: mask without its image (expected "${basename(key)}.png" in the same folder); skipped. Restore the image or remove the stray mask.`,
-      });
-    }
-  }
-  const kept: DatasetImage[] = [];
-  for (const image of images.values()) {
-    image.masks.sort((a, b) => a.index - b.index);
-    if (image.masks.length > 0 || image.label === 'normal') {
-      kept.push(image);
-      continue;
-    }
-    const stem = image.fileName.slice(0, -extname(image.fileName).length);
-    problems.push({
-      file: image.path,
-      code: 'IMAGE_WITHOUT_MASK',
-      severity: 'error',
-      message: `${image.path}: image without a mask (expected "${stem}_mask.png" beside it); skipped. Add its mask, or move it to normal/ if it shows no lesion.`,
-    });
-  }
-  kept.sort((a, b) => naturalCompare(a.relPath, b.relPath));
   problems.sort((a, b) => naturalCompare(a.file, b.file));
-  const labels = [...new Set(kept.map((i) => i.label))].sort(naturalCompare);
-  return { root: abs, images: kept, labels, problems };
+  const labels = Object.keys(counts).sort(naturalCompare);
+  return { plan, listing: { root: abs, images: naturalSortBy(kept, (i) => i.relPath), labels, problems }, counts, size };
+}
+
+/**
+ * Scans `root` for images and masks and keeps them all.
+ *
+ * @example
+ *   const ds = await discoverDataset('Dataset_BUSI_with_GT');
+ *   ds.images[0]; // { fileName: 'benign (1).png', label: 'benign', masks: [{ index: 0, … }], … }
+ * @throws BusToolsError `INPUT_NOT_FOUND`, `NOT_A_FOLDER`, `UNREADABLE`, `NO_IMAGES` or `NOT_A_DATASET`.
+ */
+export async function discoverDataset(root: string): Promise<Dataset> {
+  return listDataset(root, 'discoverDataset', true).listing;
+}
+
+/**
+ * Scans `root` like `discoverDataset` (the same checks, classes, counts and problems, found before
+ * it returns) but keeps no image: `images` reads the folders again, one at a time, each time it is
+ * iterated, and yields the same images in the same order. For datasets of any size: `extractBoxes`
+ * takes it and holds one image at a time. The folder should not change in between.
+ *
+ * @example
+ *   const scan = await scanDataset('Dataset_BUSI_with_GT');
+ *   scan.size; // 647
+ *   for (const image of scan.images) …
+ * @throws BusToolsError as `discoverDataset`; iterating `images` throws `UNREADABLE` when a folder
+ *   can no longer be read.
+ */
+export async function scanDataset(root: string): Promise<DatasetScan> {
+  const { plan, listing, counts, size } = listDataset(root, 'scanDataset', false);
+  const images: Iterable<DatasetImage> = {
+    *[Symbol.iterator]() {
+      const walk = walkGroups(plan, (folder) => pairFolder(folder).kept);
+      for (;;) {
+        const next = reading(root, listing.root, () => walk.next());
+        if (next.done) return;
+        yield datasetImage(next.value.folder, next.value.names);
+      }
+    },
+  };
+  return { ...listing, images, counts, size };
 }
 
 /** `relative()` with `/` separators, for messages and manifests. */

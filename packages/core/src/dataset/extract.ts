@@ -12,15 +12,15 @@
 import { unionXyxy, type Detection } from '../box.js';
 import { BOX_MODES, DEFAULT_MIN_AREA, type BoxMode } from '../constants.js';
 import { BusToolsError, assertIntegerInRange, assertOneOf, describeError, errorCodeOf } from '../errors.js';
-import { checkArgument, isRecord, isRecordWithArrays } from '../validate.js';
+import { checkArgument, isRecord, isRecordWithIterable } from '../validate.js';
 import { checkImage } from '../image.js';
 import { extensionMismatch } from '../image-check.js';
 import { maxPixelsOption } from '../image-limit.js';
 import { naturalCompare } from '../natural.js';
 import { components, unionRuns, type Component, type MaskRuns } from '../mask/runs.js';
 import { readMaskFile } from '../png/mask.js';
-import { assertShard, inShard, shardDataset, type Shard } from '../shard.js';
-import type { Dataset, DatasetImage } from './discover.js';
+import { assertShard, inShard, shardProblems, type Shard } from '../shard.js';
+import type { DatasetImage, DatasetListing, DatasetScan } from './discover.js';
 import type { AnnotatedImage, Category, Problem } from './types.js';
 
 export interface ExtractOptions {
@@ -124,7 +124,7 @@ export const DEFAULT_CLASSES: readonly string[] = ['benign', 'malignant'];
  *   assertKnownClasses(await discoverDataset('Dataset_BUSI_with_GT'), ['Benign']);
  *   // throws: --classes Benign: no such class in /data/Dataset_BUSI_with_GT; its classes are benign, malignant, normal (names are case-sensitive)
  */
-export function assertKnownClasses(dataset: Pick<Dataset, 'root' | 'labels'>, classes?: readonly string[]): void {
+export function assertKnownClasses(dataset: Pick<DatasetListing, 'root' | 'labels'>, classes?: readonly string[]): void {
   const has = `its classes are ${dataset.labels.join(', ')} (names are case-sensitive)`;
   if (classes === undefined) {
     if (DEFAULT_CLASSES.some((c) => dataset.labels.includes(c))) return;
@@ -139,7 +139,9 @@ export function assertKnownClasses(dataset: Pick<Dataset, 'root' | 'labels'>, cl
 
 /**
  * Decodes every mask of `dataset` and turns it into boxes. Bad files are reported in `problems`
- * and their image is left out; everything else is processed. Inputs are only read.
+ * and their image is left out; everything else is processed. Inputs are only read. `dataset` is a
+ * listing in full (`discoverDataset`) or a scan (`scanDataset`): with a scan and `onImage`, memory
+ * holds one image at a time however large the dataset.
  * @throws BusToolsError `UNKNOWN_CLASS` (see `assertKnownClasses`, unless `requireClasses` is false),
  *   `INVALID_PARAMETER` for a bad option.
  *
@@ -147,8 +149,8 @@ export function assertKnownClasses(dataset: Pick<Dataset, 'root' | 'labels'>, cl
  *   const { images, stats } = await extractBoxes(await discoverDataset('Dataset_BUSI_with_GT'));
  *   images[0].boxes[0]; // { xyxy: [288, 134, 339, 160], label: 'benign', classId: 1, area: 1057 }
  */
-export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {}): Promise<ExtractResult> {
-  checkArgument('extractBoxes', dataset, isRecordWithArrays('images'), 'a dataset such as discoverDataset("Dataset_BUSI_with_GT") returns');
+export async function extractBoxes(dataset: DatasetListing, options: ExtractOptions = {}): Promise<ExtractResult> {
+  checkArgument('extractBoxes', dataset, isRecordWithIterable('images'), 'a dataset such as discoverDataset("Dataset_BUSI_with_GT") returns');
   checkArgument('extractBoxes', options, isRecord, 'an options object such as { minArea: 50 }');
   const mode = assertOneOf('boxes', options.boxes ?? 'component', BOX_MODES);
   const minArea = assertIntegerInRange('minArea', options.minArea ?? DEFAULT_MIN_AREA, 0, 1e9);
@@ -160,15 +162,21 @@ export async function extractBoxes(dataset: Dataset, options: ExtractOptions = {
   const classId = new Map(categories.map((c) => [c.name, c.id]));
 
   const shard = assertShard(options.shard);
-  const wanted = (img: DatasetImage) => (classId.has(img.label) || (options.includeNormal && img.label === 'normal')) && inShard(img.relPath, shard);
+  const wantedLabel = (label: string) => classId.has(label) || (options.includeNormal === true && label === 'normal');
+  const wanted = (img: DatasetImage) => wantedLabel(img.label) && inShard(img.relPath, shard);
+  // The total for progress: counted in the list, or from a scan's counts per class (for a shard, a
+  // scan lists its folders once more to count).
   let total = 0;
-  for (const img of dataset.images) if (wanted(img)) total++;
+  const counts = Array.isArray(dataset.images) || (shard && shard.count > 1) ? undefined : (dataset as Partial<DatasetScan>).counts;
+  if (counts) for (const [label, n] of Object.entries(counts)) total += wantedLabel(label) ? n : 0;
+  else for (const img of dataset.images) if (wanted(img)) total++;
   const images: AnnotatedImage[] = [];
-  const problems: Problem[] = [...shardDataset(dataset, shard).problems];
+  const problems: Problem[] = [...shardProblems(dataset, shard)];
   const stats: ExtractStats = { images: 0, masks: 0, boxes: 0, specksDropped: 0, skipped: 0 };
   let done = 0;
-  for (let position = 0; position < dataset.images.length; position++) {
-    const img = dataset.images[position];
+  let position = -1;
+  for (const img of dataset.images) {
+    position++;
     if (!wanted(img)) continue;
     const result = await extractImage(img, classId.get(img.label), mode, minArea, maxPixels, problems);
     if (result) {

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { naturalCompare, walkFiles, type WalkOptions } from '@bus-tools/core';
 
 let root: string;
@@ -19,6 +20,34 @@ const walk = (dir = root, options: WalkOptions = {}) => walkFiles(dir, options).
 const rels = (dir = root, options: WalkOptions = {}) => walk(dir, options).map((f) => f.relPath);
 
 describe('walkFiles', () => {
+  test('lists files in natural order of their paths, folder by folder, whatever the names', () => {
+    // Names starting with a digit next to names starting with "(" or " " (which sort below digits),
+    // a folder "a" beside "a-b" and "a1.png": the folder-by-folder walk must give the order of the
+    // whole paths, as if every path were collected and sorted.
+    const part = fc.array(fc.constantFrom('a', 'b', '1', '2', '10', '(', ' ', '-', '0'), { minLength: 1, maxLength: 4 }).map((p) => p.join(''));
+    const tree = fc.uniqueArray(fc.array(part, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 25, selector: (p) => p.join('/') });
+    fc.assert(
+      fc.property(tree, (paths) => {
+        rmSync(root, { recursive: true, force: true });
+        mkdirSync(root);
+        const files: string[] = [];
+        for (const segments of paths) {
+          const file = `${segments.join('/')}.png`;
+          // a file name that is also a folder's name would need the folder to be a file too
+          if (files.some((f) => f.startsWith(`${file}/`) || file.startsWith(`${f}/`))) continue;
+          try {
+            touch(file);
+            files.push(file);
+          } catch {
+            // a folder of that name already holds files: skip this one
+          }
+        }
+        expect(walkFiles(root).map((f) => f.relPath)).toEqual([...files].sort(naturalCompare));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test('every file, hidden names skipped, path and real path set', () => {
     touch('b/x (10).png', 'b/x (2).png', 'a.png', '.hidden.png', '.git/config');
     expect(rels()).toEqual(['a.png', 'b/x (2).png', 'b/x (10).png']);

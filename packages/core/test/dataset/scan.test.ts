@@ -1,0 +1,143 @@
+/**
+ * scanDataset: the same images, order, classes and problems as discoverDataset, handed over one
+ * folder at a time, and the same boxes from extractBoxes either way.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverDataset, extractBoxes, scanDataset, type AnnotatedImage, type ExtractOptions } from '@bus-tools/core';
+import { BUSI_DATASET, SAMPLE_BUSI, describeWithBusi } from '../../../../fixtures/index.js';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'bus-scan-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A layout that interleaves a folder's own images with its subfolders' in natural order. */
+let made = 0;
+function trickyDataset(): string {
+  const root = join(tmp, `tricky-${++made}`);
+  const mask = join(SAMPLE_BUSI, 'benign/benign (1)_mask.png');
+  const image = join(SAMPLE_BUSI, 'benign/benign (1).png');
+  const pair = (rel: string, masks = 1) => {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    copyFileSync(image, join(root, `${rel}.png`));
+    for (let i = 0; i < masks; i++) copyFileSync(mask, join(root, `${rel}_mask${i ? `_${i}` : ''}.png`));
+  };
+  pair('benign/benign (10)');
+  pair('benign/benign (2)', 2);
+  pair('benign/a/x (1)'); // a subfolder between the folder's own images
+  pair('benign/a-b/x (1)'); // "a-b/" sorts before "a/" in whole-path order
+  pair('benign/1 scan');
+  pair('benign/(1) scan');
+  pair('malignant/deep/er/m (1)');
+  pair('benign (3)'); // flat layout at the root: class from the name
+  mkdirSync(join(root, 'normal'));
+  copyFileSync(image, join(root, 'normal/normal (1).png')); // normal without a mask: kept
+  copyFileSync(image, join(root, 'benign/lonely.png')); // image without a mask: a problem
+  copyFileSync(mask, join(root, 'malignant/stray_mask.png')); // mask without an image: a problem
+  writeFileSync(join(root, 'benign/notes.txt'), 'not an image');
+  return root;
+}
+
+const bare = (images: readonly AnnotatedImage[]) => images.map((i) => ({ ...i }));
+
+async function expectSameListing(root: string): Promise<void> {
+  const ds = await discoverDataset(root);
+  const scan = await scanDataset(root);
+  expect(scan.root).toBe(ds.root);
+  expect(scan.labels).toEqual(ds.labels);
+  expect(scan.problems).toEqual(ds.problems);
+  expect(scan.size).toBe(ds.images.length);
+  const counts: Record<string, number> = {};
+  for (const i of ds.images) counts[i.label] = (counts[i.label] ?? 0) + 1;
+  expect(scan.counts).toEqual(counts);
+  expect([...scan.images]).toEqual(ds.images);
+  expect([...scan.images]).toEqual(ds.images); // a second pass reads the folders again, the same
+}
+
+async function expectSameBoxes(root: string, options: ExtractOptions): Promise<void> {
+  const fromList = await extractBoxes(await discoverDataset(root), options);
+  const streamed: Array<[AnnotatedImage, number]> = [];
+  const listed: Array<[AnnotatedImage, number]> = [];
+  await extractBoxes(await discoverDataset(root), { ...options, onImage: (img, at) => void listed.push([img, at]) });
+  const fromScan = await extractBoxes(await scanDataset(root), { ...options, onImage: (img, at) => void streamed.push([img, at]) });
+  expect(streamed).toEqual(listed);
+  expect(bare(streamed.map(([img]) => img))).toEqual(bare(fromList.images));
+  expect(fromScan.problems).toEqual(fromList.problems);
+  expect(fromScan.stats).toEqual(fromList.stats);
+  expect(fromScan.categories).toEqual(fromList.categories);
+}
+
+describe('scanDataset', () => {
+  test('the sample: the same images in the same order as discoverDataset', async () => {
+    await expectSameListing(SAMPLE_BUSI);
+    await expectSameBoxes(SAMPLE_BUSI, { includeNormal: true });
+  });
+
+  test('nested folders, a flat root and names that sort below digits: whole-path natural order', async () => {
+    const root = trickyDataset();
+    await expectSameListing(root);
+    const scan = await scanDataset(root);
+    expect([...scan.images].map((i) => i.relPath)).toEqual([
+      'benign (3).png',
+      'benign/1 scan.png', // whole paths compared: "benign/" + "1…" before "benign/(" + "1…"
+      'benign/(1) scan.png',
+      'benign/a-b/x (1).png',
+      'benign/a/x (1).png',
+      'benign/benign (2).png',
+      'benign/benign (10).png',
+      'malignant/deep/er/m (1).png',
+      'normal/normal (1).png',
+    ]);
+    expect(scan.problems.map((p) => p.code)).toEqual(['IMAGE_WITHOUT_MASK', 'MASK_WITHOUT_IMAGE']);
+    expect(scan.counts).toEqual({ a: 1, 'a-b': 1, benign: 5, er: 1, normal: 1 }); // the class is the image's own folder
+    await expectSameBoxes(root, { includeNormal: true });
+    await expectSameBoxes(root, { shard: { index: 1, count: 3 } });
+  });
+
+  test('progress counts every image it will hand over, with or without a shard', async () => {
+    const root = trickyDataset();
+    for (const shard of [undefined, { index: 0, count: 2 }, { index: 1, count: 2 }]) {
+      const ticks: Array<[number, number]> = [];
+      const r = await extractBoxes(await scanDataset(root), { shard, includeNormal: true, onImage: () => {}, onProgress: (d, t) => void ticks.push([d, t]) });
+      expect(ticks.length).toBe(r.stats.images + r.stats.skipped);
+      for (const [, t] of ticks) expect(t).toBe(ticks.length);
+    }
+  });
+
+  test('keeps no image: the folders are read when iterated, and one unreadable since gives UNREADABLE', async () => {
+    const root = join(tmp, 'vanishing');
+    mkdirSync(root);
+    for (const c of readdirSync(SAMPLE_BUSI)) {
+      mkdirSync(join(root, c));
+      for (const f of readdirSync(join(SAMPLE_BUSI, c))) copyFileSync(join(SAMPLE_BUSI, c, f), join(root, c, f));
+    }
+    const scan = await scanDataset(root);
+    rmSync(join(root, 'malignant'), { recursive: true });
+    symlinkSync(join(tmp, 'gone'), join(root, 'malignant')); // where the folder was, a link that leads nowhere
+    const seen: string[] = [];
+    expect(() => {
+      for (const img of scan.images) seen.push(img.label);
+    }).toThrow(expect.objectContaining({ code: 'UNREADABLE', message: expect.stringContaining('malignant') }));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(['benign']));
+  });
+
+  test('structure errors before anything is handed over', async () => {
+    await expect(scanDataset(join(tmp, 'nope'))).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
+    const flat = join(tmp, 'no-masks');
+    mkdirSync(flat);
+    copyFileSync(join(SAMPLE_BUSI, 'benign/benign (1).png'), join(flat, 'benign (1).png'));
+    await expect(scanDataset(flat)).rejects.toMatchObject({ code: 'NOT_A_DATASET' });
+    await expect(scanDataset(42 as unknown as string)).rejects.toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringContaining('scanDataset expects') });
+  });
+});
+
+describeWithBusi('scanDataset on BUSI', () => {
+  test('the same images, order, problems and boxes as discoverDataset', async () => {
+    await expectSameListing(BUSI_DATASET);
+    await expectSameBoxes(BUSI_DATASET, { includeNormal: true });
+  }, 120_000);
+});
