@@ -201,4 +201,13 @@ describe('merge refuses parts it cannot put together (exit 2, nothing written)',
     const m = await runCli('merge', join(out, 'a.jsonl'), join(out, 'a.jsonl'));
     expect([m.code, m.stderr]).toEqual([2, expect.stringMatching(/is in two fingerprints files; merge the shards of one run/)]);
   });
+
+  test('the same image in two upload folders: both named, nothing written', async () => {
+    const out = join(tmp, 'twice-upload');
+    mkdirSync(out);
+    for (const part of ['a', 'b']) expect(failure(await runCli('export', dataset, '--format', 'voc', '--shard', '0/2', '-o', join(out, part)))).toBe('');
+    const m = await runCli('merge', join(out, 'a'), join(out, 'b'), '-o', join(out, 'merged'));
+    expect([m.code, m.stderr]).toEqual([1, expect.stringMatching(new RegExp(`^bus-tools: ".*\\.png" is in ${join(out, 'a')} and ${join(out, 'b')}: two images of one upload name \\[NAME_COLLISION\\]`))]);
+    expect(readdirSync(out).sort()).toEqual(['a', 'b']);
+  });
 });

@@ -16,7 +16,7 @@ import {
   shardOf,
   streamUploadFolder,
   toDatatureCsv,
-  writeUploadFolder,
+  FORMATS,
   type AnnotatedImage,
 } from '@bus-tools/core';
 import { SAMPLE_BUSI } from '../../../fixtures/index.js';
@@ -115,27 +115,35 @@ describe('streamed outputs are the bytes of the all-at-once writers', () => {
     }
   });
 
-  test.each(EXPORT_FORMATS)('streamUploadFolder writes the folder writeUploadFolder writes (%s)', async (format) => {
+  test.each(EXPORT_FORMATS)('streamUploadFolder writes the files the all-at-once format writer makes (%s)', async (format) => {
     const { images } = await extractBoxes(await discoverDataset(SAMPLE_BUSI), { includeNormal: true });
-    await writeUploadFolder(join(tmp, 'all'), images, BUSI_CATEGORIES, { format });
-    await streamUploadFolder(join(tmp, 'streamed'), BUSI_CATEGORIES, { format }, async (add) => images.forEach((img) => add(img)));
+    const result = await streamUploadFolder(join(tmp, 'streamed'), BUSI_CATEGORIES, { format }, async (add) => images.forEach((img) => add(img)));
+    const expected = FORMATS[format].write(images, BUSI_CATEGORIES);
     const files = (dir: string) => (readdirSync(dir, { recursive: true }) as string[]).sort();
-    expect(files(join(tmp, 'streamed'))).toEqual(files(join(tmp, 'all')));
-    for (const f of files(join(tmp, 'all')).filter((f) => !f.startsWith('images') && f.includes('.'))) {
-      expect([f, readFileSync(join(tmp, 'streamed', f), 'utf8')]).toEqual([f, readFileSync(join(tmp, 'all', f), 'utf8')]);
-    }
-    expect(readdirSync(tmp).sort()).toEqual(['all', 'streamed']); // no temporary files left
+    expect(files(join(tmp, 'streamed'))).toEqual(
+      [...expected.map((f) => f.path), ...new Set(expected.map((f) => f.path.split('/')[0]).filter((d) => !d.includes('.'))), 'images', ...images.map((i) => `images/${i.fileName}`), 'UPLOAD.md'].sort(),
+    );
+    for (const f of expected) expect([f.path, readFileSync(join(tmp, 'streamed', f.path), 'utf8')]).toEqual([f.path, f.content]);
+    expect(result).toEqual({ dir: join(tmp, 'streamed'), images: images.length, boxes: images.reduce((n, i) => n + i.boxes.length, 0), annotationFiles: expected.length });
+    expect(readdirSync(tmp)).toEqual(['streamed']); // no temporary files left
   });
 
-  test('streamUploadFolder with no images, and with a name clash (nothing left behind)', async () => {
-    await writeUploadFolder(join(tmp, 'all'), [], BUSI_CATEGORIES, { format: 'coco' });
+  test('streamUploadFolder with no images, and with name clashes named by both paths (nothing left behind)', async () => {
     await streamUploadFolder(join(tmp, 'streamed'), BUSI_CATEGORIES, { format: 'coco' }, async () => {});
-    expect(readFileSync(join(tmp, 'streamed', 'annotations.json'), 'utf8')).toBe(readFileSync(join(tmp, 'all', 'annotations.json'), 'utf8'));
+    expect(readFileSync(join(tmp, 'streamed', 'annotations.json'), 'utf8')).toBe(FORMATS.coco.write([], BUSI_CATEGORIES)[0].content);
 
     const { images } = await extractBoxes(await discoverDataset(SAMPLE_BUSI));
-    const clash = streamUploadFolder(join(tmp, 'clash'), BUSI_CATEGORIES, { format: 'coco' }, async (add) => [images[0], { ...images[1], fileName: images[0].fileName }].forEach((img) => add(img)));
-    await expect(clash).rejects.toMatchObject({ code: 'NAME_COLLISION' });
-    expect(readdirSync(tmp).sort()).toEqual(['all', 'streamed']);
+    const [a, b, c, d] = images;
+    for (const link of [false, true]) {
+      const clash = streamUploadFolder(join(tmp, 'clash'), BUSI_CATEGORIES, { format: 'coco', link }, async (add) =>
+        [a, b, { ...c, fileName: a.fileName }, d, { ...images[4], fileName: b.fileName }].forEach((img) => add(img)),
+      );
+      await expect(clash).rejects.toMatchObject({
+        code: 'NAME_COLLISION',
+        message: `2 upload name(s) used by two images; Datature matches annotations by file name, so rename one of each pair:\n  "${a.fileName}": ${a.path} and ${c.path}\n  "${b.fileName}": ${b.path} and ${images[4].path}`,
+      });
+      expect(readdirSync(tmp)).toEqual(['streamed']);
+    }
   });
 
   test('openFileAtomic: nothing at the path until commit; abort leaves no trace', () => {

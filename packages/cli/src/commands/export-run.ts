@@ -34,7 +34,7 @@ export async function run(args: DatasetArgs & { format: ExportFormat; output: st
           masks: stats.masks,
           boxes: written.boxes,
           specksDropped: stats.specksDropped,
-          annotationFiles: written.annotationFiles.length,
+          annotationFiles: written.annotationFiles,
           skippedFiles: skipped,
           problems: result.problems,
         },

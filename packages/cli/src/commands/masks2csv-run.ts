@@ -28,7 +28,7 @@ export async function run(args: DatasetArgs & { output?: string; layout: 'width-
       onImage: (img) => {
         header();
         batch.push(img);
-        if (batch.length >= 256) flush();
+        if (batch.length >= 32) flush();
       },
     });
     header();

@@ -19,7 +19,6 @@ import type { Category } from '../dataset/types.js';
 import { BusToolsError, describeError } from '../errors.js';
 import { DATATURE_CSV_HEADER } from '../formats/datature-csv.js';
 import type { CocoAnnotation, CocoDataset } from '../formats/coco.js';
-import { naturalCompare } from '../natural.js';
 import { copyOrLink, uploadInstructions, type UploadFolderResult } from '../upload/folder.js';
 import { CocoJsonWriter } from '../upload/stream.js';
 import { mergeCsvParts } from './csv.js';
@@ -79,34 +78,35 @@ export async function mergeUploadFolders(dirs: readonly string[], out: string, o
   }
   const images = summaries.reduce((n, s) => n + s.images, 0);
   const boxes = summaries.reduce((n, s) => n + s.boxes, 0);
-  const annotationFiles: string[] = [];
+  let annotationFiles = 0;
   await writeFolderAtomic(out, async (tmp) => {
     mkdirSync(join(tmp, 'images'));
-    const seen = new Map<string, string>();
-    for (const dir of dirs) {
+    for (const [k, dir] of dirs.entries()) {
       copyTree(join(dir, 'images'), join(tmp, 'images'), options.link, (name) => {
-        const prev = seen.get(name);
-        if (prev) throw new BusToolsError('NAME_COLLISION', `"${name}" is in ${prev} and ${dir}: two images of one upload name`, { file: join(dir, 'images', name) });
-        seen.set(name, dir);
+        // The name is in the merged folder already: it came from an earlier shard.
+        const prev = dirs.slice(0, k).find((d) => existsSync(join(d, 'images', name))) ?? '?';
+        throw new BusToolsError('NAME_COLLISION', `"${name}" is in ${prev} and ${dir}: two images of one upload name`, { file: join(dir, 'images', name) });
       });
     }
     if (format === 'coco') {
       mergeCoco(dirs.map((d) => join(d, 'annotations.json')), join(tmp, 'annotations.json'), categories);
-      annotationFiles.push('annotations.json');
+      annotationFiles++;
     } else if (format.startsWith('datature-csv')) {
       const text = await mergeCsvParts(dirs.map((d) => join(d, 'annotations.csv')), options.dataset as string);
       writeFileSync(join(tmp, 'annotations.csv'), text);
-      annotationFiles.push('annotations.csv');
+      annotationFiles++;
     } else {
       const sub = format === 'voc' ? 'annotations' : 'labels';
       if (format === 'yolo') {
         writeFileSync(join(tmp, 'classes.txt'), readText(join(dirs[0], 'classes.txt')));
-        annotationFiles.push('classes.txt');
+        annotationFiles++;
       }
       for (const dir of dirs) {
         if (!existsSync(join(dir, sub))) continue;
         mkdirSync(join(tmp, sub), { recursive: true });
-        copyTree(join(dir, sub), join(tmp, sub), false, (name) => void annotationFiles.push(`${sub}/${name}`));
+        annotationFiles += copyTree(join(dir, sub), join(tmp, sub), false, (name) => {
+          throw new BusToolsError('NAME_COLLISION', `${sub}/${name} is in more than one shard (${dirs.join(', ')})`, { file: join(dir, sub, name) });
+        });
       }
     }
     writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(format, images, boxes, categories));
@@ -114,11 +114,14 @@ export async function mergeUploadFolders(dirs: readonly string[], out: string, o
   return { dir: out, images, boxes, annotationFiles };
 }
 
-function copyTree(from: string, to: string, link: boolean | undefined, onFile: (name: string) => void): void {
-  for (const name of readdirSync(from).sort(naturalCompare)) {
-    onFile(name);
-    copyOrLink(join(from, name), join(to, name), link, to);
+/** Copies the files of `from` into `to`; `onClash` for a name `to` has already. Returns the count. */
+function copyTree(from: string, to: string, link: boolean | undefined, onClash: (name: string) => void): number {
+  let n = 0;
+  for (const name of readdirSync(from)) {
+    if (!copyOrLink(join(from, name), join(to, name), link, to)) onClash(name);
+    n++;
   }
+  return n;
 }
 
 /** COCO shards → one COCO file, numbered as one run numbers it (see the module comment). */

@@ -8,7 +8,7 @@ import { checkOutputPath, writeFolderAtomic } from '../atomic.js';
 import type { ExportFormat } from '../constants.js';
 import { lazy } from '../lazy.js';
 import { assertKnownClasses, DEFAULT_CLASSES, discoverDataset, extractBoxes, type AnnotatedImage, type ExtractOptions, type Problem } from '../dataset/index.js';
-import { writeUploadFolder } from '../upload/folder.js';
+import { writeUploadFolder } from '../upload/stream.js';
 import { naturalCompare, naturalSortBy } from '../natural.js';
 import { fingerprintImages, findDuplicates, type DuplicateOptions } from '../lint/index.js';
 import { planSplit, SPLIT_PARTS, type PlannedItem, type SplitPart, type SplitPlanOptions } from './plan.js';

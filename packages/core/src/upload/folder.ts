@@ -1,15 +1,13 @@
 /**
- * A complete Datature upload folder: the images (copied, never the masks), the annotation file(s)
- * in the chosen format, and UPLOAD.md saying which import option to choose and in which order.
+ * What every Datature upload folder has: the images (copied, never the masks), the annotation
+ * file(s) in the chosen format, and UPLOAD.md saying which import option to choose and in which
+ * order. The writers are in stream.ts.
  */
-import { constants, copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { assertOutsideInput, assertReplaceable, writeFolderAtomic } from '../atomic.js';
+import { constants, copyFileSync, linkSync } from 'node:fs';
 import type { ExportFormat } from '../constants.js';
 import { BusToolsError, describeError } from '../errors.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { FORMATS } from '../formats/index.js';
-import { checkArgument, isPath, isRecord } from '../validate.js';
 
 export interface UploadFolderOptions {
   format: ExportFormat;
@@ -24,8 +22,8 @@ export interface UploadFolderResult {
   dir: string;
   images: number;
   boxes: number;
-  /** Files written, relative to `dir`. */
-  annotationFiles: string[];
+  /** Annotation files written (one for CSV and COCO; for VOC and YOLO one per image, and classes.txt). */
+  annotationFiles: number;
 }
 
 /**
@@ -76,70 +74,29 @@ Contents: ${f.summary}.
 `;
 }
 
-/**
- * Writes an upload folder at `dir` atomically (built beside it, then swapped in).
- * Every image must have `path` set. Inputs are only read: `dir` may not be, contain or lie inside
- * a folder the images come from, and an existing `dir` that is not empty is replaced only with
- * `force`. Both are checked before anything is written.
- *
- * @example
- *   const { images, categories } = await extractBoxes(await discoverDataset(root));
- *   await writeUploadFolder('busi-upload', images, categories, { format: 'datature-csv-wh' });
- * @throws BusToolsError `OUTPUT_EXISTS`, `OUTPUT_OVERLAPS_INPUT`, `NAME_COLLISION`, `WRITE_FAILED`.
- */
-export async function writeUploadFolder(
-  dir: string,
-  images: readonly AnnotatedImage[],
-  categories: readonly Category[],
-  options: UploadFolderOptions,
-): Promise<UploadFolderResult> {
-  checkArgument('writeUploadFolder', dir, isPath, 'an output folder path such as "busi-upload"');
-  checkArgument('writeUploadFolder', images, Array.isArray, 'an array of images such as extractBoxes(…) returns in `images`');
-  checkArgument('writeUploadFolder', categories, Array.isArray, 'an array of categories such as extractBoxes(…) returns in `categories`');
-  checkArgument('writeUploadFolder', options, isRecord, 'an options object such as { format: "datature-csv-wh" }');
-  assertUniqueUploadNames(images);
-  for (const from of new Set(images.flatMap((img) => (img.path ? [dirname(img.path)] : [])))) {
-    assertOutsideInput(dir, from, { flag: 'the upload folder', input: 'the image folder' });
-  }
-  assertReplaceable(dir, 'folder', options.force ?? false, 'the upload folder');
-  const spec = FORMATS[options.format];
-  const files = spec.write(images, categories);
-  const boxes = images.reduce((n, img) => n + img.boxes.length, 0);
-  await writeFolderAtomic(dir, async (tmp) => {
-    mkdirSync(join(tmp, 'images'));
-    let done = 0;
-    for (const img of images) {
-      if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
-      copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder');
-      options.onProgress?.(++done, images.length);
-    }
-    for (const f of files) {
-      const target = join(tmp, f.path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, f.content);
-    }
-    writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, images.length, boxes, categories));
-  });
-  return { dir, images: images.length, boxes, annotationFiles: files.map((f) => f.path) };
-}
+const exists = (err: unknown) => (err as NodeJS.ErrnoException).code === 'EEXIST';
 
 /**
  * Copies `from` to `to` (a copy-on-write clone where the filesystem can), or hard-links it when `link`
- * is set and both are on one filesystem.
+ * is set and both are on one filesystem. Never replaces a file: returns false, writing nothing, when
+ * `to` exists (how upload folders find two images of one name without keeping every name).
  * @throws BusToolsError `WRITE_FAILED` naming `from` and `into`.
  */
-export function copyOrLink(from: string, to: string, link: boolean | undefined, into: string): void {
+export function copyOrLink(from: string, to: string, link: boolean | undefined, into: string): boolean {
   try {
     if (link) {
       try {
         linkSync(from, to);
-        return;
-      } catch {
+        return true;
+      } catch (err) {
+        if (exists(err)) return false;
         // another filesystem: copy
       }
     }
-    copyFileSync(from, to, constants.COPYFILE_FICLONE);
+    copyFileSync(from, to, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+    return true;
   } catch (cause) {
+    if (exists(cause)) return false;
     throw new BusToolsError('WRITE_FAILED', `${from}: cannot be copied into ${into} (${describeError(cause)})`, { file: from, cause });
   }
 }

@@ -1,21 +1,25 @@
 /**
- * An upload folder written one image at a time, so that memory stays flat however many images a
- * dataset has: each image is copied and its annotation rows or files written as it arrives. The
- * folder's files are byte for byte those `writeUploadFolder` writes for the same images in the same
- * order. COCO needs every image before the annotations, so its annotations go to a side file that is
- * appended at the end; only one file name and path per image are kept (to refuse name clashes).
+ * The upload folder writer: one image at a time, so that memory stays flat however many images a
+ * dataset has. Each image is copied and its annotation rows or files written as it arrives; the
+ * files are those the format's all-at-once writer (`FORMATS[format].write`) makes from the same
+ * images in the same order. COCO needs every image before the annotations, so its annotations go
+ * to a side file that is appended at the end. Two images of one upload name are found by the copy
+ * itself (a file of that name is already in images/), and a side file of names and paths, read
+ * only then, names the earlier one. `writeUploadFolder` is the same writer for a list in memory.
  */
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createReadStream, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { openFileAtomic, type AtomicFileWriter } from '../atomic-stream.js';
-import { assertReplaceable, writeFolderAtomic } from '../atomic.js';
+import { assertOutsideInput, assertReplaceable, writeFolderAtomic } from '../atomic.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { BusToolsError } from '../errors.js';
 import { datatureCsvHeader, datatureCsvRows } from '../formats/datature-csv.js';
 import { toCoco, type CocoAnnotation, type CocoDataset, type CocoImage } from '../formats/coco.js';
 import { toVoc, vocFileName } from '../formats/voc.js';
 import { toYolo, toYoloClasses, yoloFileName } from '../formats/yolo.js';
-import { copyOrLink, uploadInstructions, uploadNameClashError, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
+import { checkArgument, isPath, isRecord } from '../validate.js';
+import { assertUniqueUploadNames, copyOrLink, uploadInstructions, uploadNameClashError, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
 
 /** One entry of a JSON array as `JSON.stringify(…, null, 1)` lays it out two levels down. */
 const arrayEntry = (value: unknown) => JSON.stringify(value, null, 1).replace(/^/gm, '  ');
@@ -91,11 +95,10 @@ export async function streamUploadFolder(
   options: UploadFolderOptions,
   produce: (add: (image: AnnotatedImage, cocoId?: number) => void) => Promise<void>,
 ): Promise<UploadFolderResult> {
-  const seen = new Map<string, string>(); // upload name → image path: one small record per image
-  const clashes: string[] = [];
+  const clashes: Array<{ name: string; path: string }> = [];
   let images = 0;
   let boxes = 0;
-  const annotationFiles: string[] = [];
+  let annotationFiles = 0;
   // The same rule as writeUploadFolder: an existing, non-empty folder only with `force`.
   assertReplaceable(dir, 'folder', options.force ?? false, 'the upload folder');
   await writeFolderAtomic(dir, async (tmp) => {
@@ -107,18 +110,18 @@ export async function streamUploadFolder(
     };
     let csv: AtomicFileWriter | undefined;
     let coco: CocoJsonWriter | undefined;
+    // Upload name and image path of each image, one JSON array a line: read only to name clashes.
+    const sources = openFileAtomic(join(tmp, '.sources.jsonl'));
     if (options.format === 'datature-csv-wh' || options.format === 'datature-csv-4c') {
       csv = openFileAtomic(join(tmp, 'annotations.csv'));
       csv.write(datatureCsvHeader(options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
     } else if (options.format === 'coco') coco = new CocoJsonWriter(join(tmp, 'annotations.json'), categories);
     const add = (img: AnnotatedImage, cocoId?: number) => {
       if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
-      const prev = seen.get(img.fileName);
-      if (prev !== undefined) clashes.push(`"${img.fileName}": ${prev} and ${img.path}`);
-      else seen.set(img.fileName, img.path);
+      if (!copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder')) clashes.push({ name: img.fileName, path: img.path });
+      sources.write(`${JSON.stringify([img.fileName, img.path])}\n`);
       images++;
       boxes += img.boxes.length;
-      copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder');
       if (csv) csv.write(datatureCsvRows(img, options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
       else if (coco) {
         const one = toCoco([img], categories);
@@ -127,34 +130,74 @@ export async function streamUploadFolder(
         const file = `annotations/${vocFileName(img.fileName)}`;
         subfolder('annotations');
         writeFileSync(join(tmp, file), toVoc(img));
-        annotationFiles.push(file);
+        annotationFiles++;
       } else {
         const file = `labels/${yoloFileName(img.fileName)}`;
         subfolder('labels');
         writeFileSync(join(tmp, file), toYolo(img, categories));
-        annotationFiles.push(file);
+        annotationFiles++;
       }
       options.onProgress?.(images, images);
     };
     try {
       await produce(add);
-      if (clashes.length) throw uploadNameClashError(clashes);
-      if (csv) {
-        csv.commit();
-        annotationFiles.push('annotations.csv');
-      } else if (coco) {
-        coco.commit();
-        annotationFiles.push('annotations.json');
-      } else if (options.format === 'yolo') {
-        writeFileSync(join(tmp, 'classes.txt'), toYoloClasses(categories));
-        annotationFiles.unshift('classes.txt');
+      if (clashes.length) {
+        sources.commit();
+        throw uploadNameClashError(await describeClashes(sources.path, clashes));
       }
+      if (csv) csv.commit();
+      else if (coco) coco.commit();
+      else if (options.format === 'yolo') writeFileSync(join(tmp, 'classes.txt'), toYoloClasses(categories));
+      if (csv || coco || options.format === 'yolo') annotationFiles++;
     } finally {
       csv?.abort();
       coco?.abort();
+      sources.abort();
+      rmSync(sources.path, { force: true });
     }
     writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, images, boxes, categories));
   });
   return { dir, images, boxes, annotationFiles };
 }
 
+/** `"name": first path and clashing path` for each clash, the first paths read from the side file. */
+async function describeClashes(sourcesFile: string, clashes: ReadonlyArray<{ name: string; path: string }>): Promise<string[]> {
+  const first = new Map<string, string | undefined>(clashes.map((c) => [c.name, undefined]));
+  const lines = createInterface({ input: createReadStream(sourcesFile, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const [name, path] = JSON.parse(line) as [string, string];
+    if (first.has(name) && first.get(name) === undefined) first.set(name, path);
+  }
+  return clashes.map((c) => `"${c.name}": ${first.get(c.name) ?? '?'} and ${c.path}`);
+}
+
+/**
+ * Writes an upload folder at `dir` atomically (built beside it, then swapped in).
+ * Every image must have `path` set. Inputs are only read: `dir` may not be, contain or lie inside
+ * a folder the images come from, and an existing `dir` that is not empty is replaced only with
+ * `force`. Both are checked before anything is written.
+ *
+ * @example
+ *   const { images, categories } = await extractBoxes(await discoverDataset(root));
+ *   await writeUploadFolder('busi-upload', images, categories, { format: 'datature-csv-wh' });
+ * @throws BusToolsError `OUTPUT_EXISTS`, `OUTPUT_OVERLAPS_INPUT`, `NAME_COLLISION`, `WRITE_FAILED`.
+ */
+export async function writeUploadFolder(
+  dir: string,
+  images: readonly AnnotatedImage[],
+  categories: readonly Category[],
+  options: UploadFolderOptions,
+): Promise<UploadFolderResult> {
+  checkArgument('writeUploadFolder', dir, isPath, 'an output folder path such as "busi-upload"');
+  checkArgument('writeUploadFolder', images, Array.isArray, 'an array of images such as extractBoxes(…) returns in `images`');
+  checkArgument('writeUploadFolder', categories, Array.isArray, 'an array of categories such as extractBoxes(…) returns in `categories`');
+  checkArgument('writeUploadFolder', options, isRecord, 'an options object such as { format: "datature-csv-wh" }');
+  assertUniqueUploadNames(images);
+  for (const from of new Set(images.flatMap((img) => (img.path ? [dirname(img.path)] : [])))) {
+    assertOutsideInput(dir, from, { flag: 'the upload folder', input: 'the image folder' });
+  }
+  const { onProgress } = options;
+  return streamUploadFolder(dir, categories, { ...options, onProgress: onProgress && ((done) => onProgress(done, images.length)) }, async (add) => {
+    for (const img of images) add(img);
+  });
+}
