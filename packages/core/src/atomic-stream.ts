@@ -1,6 +1,7 @@
 /**
  * An output file written as the work goes, still atomically: text is appended to a temporary file
- * beside the target (buffered, 64 KiB at a time) and renamed into place by `commit()`. Until then
+ * beside the target (buffered, 64 KiB at a time, outside the JavaScript heap) and renamed into place
+ * by `commit()`. Until then
  * the target is untouched; `abort()` (or a failed write) removes the temporary file.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -36,31 +37,40 @@ export function openFileAtomic(path: string): AtomicFileWriter {
   } catch (cause) {
     throw fail(cause);
   }
-  let buffer = '';
+  // Text is encoded into a buffer outside the JavaScript heap as it arrives, so pending output is not
+  // a growing string the collector has to keep copying.
+  const buffer = Buffer.allocUnsafe(FLUSH_AT);
+  let used = 0;
   const close = () => {
     if (fd === undefined) return;
     const f = fd;
     fd = undefined;
     closeSync(f);
   };
-  const flush = () => {
-    if (!buffer) return;
+  const writeOut = (bytes: Uint8Array) => {
     if (fd === undefined) throw fail(new Error('already closed'));
     try {
-      writeSync(fd, buffer);
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
     } catch (cause) {
       close();
       rmSync(tmp, { force: true });
       throw fail(cause);
     }
-    buffer = '';
+  };
+  const flush = () => {
+    if (used === 0) return;
+    writeOut(buffer.subarray(0, used));
+    used = 0;
   };
   let done = false;
   return {
     path,
     write(text) {
-      buffer += text;
-      if (buffer.length >= FLUSH_AT) flush();
+      // At most 3 bytes of UTF-8 per UTF-16 unit: text that may not fit is flushed first, and text
+      // longer than the buffer goes out on its own.
+      if (used + text.length * 3 > buffer.length) flush();
+      if (text.length * 3 > buffer.length) writeOut(Buffer.from(text, 'utf8'));
+      else used += buffer.write(text, used, 'utf8');
     },
     commit() {
       flush();
@@ -76,7 +86,7 @@ export function openFileAtomic(path: string): AtomicFileWriter {
     abort() {
       if (done) return;
       done = true;
-      buffer = '';
+      used = 0;
       try {
         close();
       } finally {

@@ -28,7 +28,7 @@ export async function run(args: DatasetArgs & { output?: string; layout: 'width-
       onImage: (img) => {
         header();
         batch.push(img);
-        if (batch.length >= 32) flush();
+        if (batch.length >= 8) flush();
       },
     });
     header();

@@ -13,6 +13,7 @@
 import { statSync } from 'node:fs';
 import { extname, relative, resolve, sep } from 'node:path';
 import { BusToolsError, describeError } from '../errors.js';
+import type { Scratch } from '../fs/names.js';
 import { planWalk, walkFolders, walkGroups, type FolderFiles, type WalkPlan } from '../fs/walk.js';
 import { naturalCompare, naturalSortBy } from '../natural.js';
 import { checkArgument, isPath } from '../validate.js';
@@ -80,11 +81,12 @@ function labelFor(rel: string): string {
 }
 
 /**
- * One folder's images paired with their masks (which always lie beside them): `kept` holds, for each
- * image kept, its name and its masks' names in index order (`_mask`, `_mask_1`, …).
+ * One folder's images paired with their masks (which always lie beside them). `kept` holds, one after
+ * the other, each kept image as its number of files, then the index in the folder's names of the
+ * image and of its masks in index order (`_mask`, `_mask_1`, …): `[2, image, mask, 1, image, …]`.
  */
 interface FolderPairs {
-  kept: string[][];
+  kept: Uint32Array;
   problems: Problem[];
   images: number;
   masks: number;
@@ -97,69 +99,88 @@ function maskIndex(name: string): number {
   return m ? (m[2] === undefined ? 0 : Number(m[2])) : -1;
 }
 
+const IMAGE = 1;
+const MASK = 2;
+
 function pairFolder(folder: FolderFiles): FolderPairs {
-  // Plain string work instead of path.join/extname/basename: the names come straight from disk, so
-  // there is nothing to normalize, and run cold on every file those calls were most of discovery's time.
-  const images = new Map<string, string[]>(); // stem → [image name, mask names…]
-  const masks: Array<{ key: string; name: string }> = [];
-  for (const name of folder.names) {
+  // Images and masks are sorted by stem (a mask's stem: the part before `_mask`), images first,
+  // masks by index, ties in directory order; each run of one stem is an image and its masks. Nothing
+  // per file is kept but numbers in typed arrays (see NameTable).
+  const { names, scratch } = folder;
+  const kind = scratch.u32(0, names.size);
+  const stemLength = scratch.u32(1, names.size);
+  const index = scratch.u32(2, names.size); // a mask's number, at most 2^32 - 1 (beyond, ties go by directory order)
+  const all = scratch.u32(3, names.size);
+  let found = 0;
+  for (let i = 0; i < names.size; i++) {
+    const name = names.get(i);
     const ext = IMAGE_EXT.exec(name);
     if (!ext) continue;
     const stem = name.slice(0, -ext[0].length);
     const m = MASK_NAME.exec(stem);
-    if (m) masks.push({ key: m[1], name });
-    else images.set(stem, [name]);
+    kind[i] = m ? MASK : IMAGE;
+    stemLength[i] = m ? m[1].length : stem.length;
+    index[i] = m && m[2] !== undefined ? Math.min(Number(m[2]), 0xffffffff) : 0;
+    all[found++] = i;
   }
+  const order = all.subarray(0, found).sort((a, b) => names.compare(a, b, stemLength[a], stemLength[b]) || kind[a] - kind[b] || index[a] - index[b] || a - b);
+
+  const kept = scratch.u32(4, 2 * found); // at most a size and an index per file
+  let used = 0;
   const problems: Problem[] = [];
-  for (const { key, name } of masks) {
-    const image = images.get(key);
-    if (image) image.push(name);
-    else {
-      const path = folder.file(name).path;
-      problems.push({
-        file: path,
-        code: 'MASK_WITHOUT_IMAGE',
-        severity: 'error',
-        message: `${path}: mask without its image (expected "${key}.png" in the same folder); skipped. Restore the image or remove the stray mask.`,
-      });
-    }
-  }
-  const kept: string[][] = [];
-  for (const group of images.values()) {
-    if (group.length > 1) {
-      if (group.length > 2) {
-        const sorted = group.slice(1).sort((a, b) => maskIndex(a) - maskIndex(b));
-        group.length = 1;
-        group.push(...sorted);
+  let images = 0;
+  let masks = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && names.compare(order[start], order[end], stemLength[order[start]], stemLength[order[end]]) === 0) end++;
+    let firstMask = start;
+    while (firstMask < end && kind[order[firstMask]] === IMAGE) firstMask++;
+    masks += end - firstMask;
+    if (firstMask === start) {
+      // masks without an image
+      for (let k = start; k < end; k++) {
+        const { path } = folder.file(order[k]);
+        const name = names.get(order[k]);
+        problems.push({
+          file: path,
+          code: 'MASK_WITHOUT_IMAGE',
+          severity: 'error',
+          message: `${path}: mask without its image (expected "${name.slice(0, stemLength[order[k]])}.png" in the same folder); skipped. Restore the image or remove the stray mask.`,
+        });
       }
-      kept.push(group);
-      continue;
+    } else {
+      images++;
+      const image = order[firstMask - 1]; // of two images with one stem (x.png, x.jpg), the last listed
+      const name = names.get(image);
+      if (firstMask < end || labelFor(folder.relDir + name) === 'normal') {
+        kept[used++] = 1 + end - firstMask;
+        kept[used++] = image;
+        for (let k = firstMask; k < end; k++) kept[used++] = order[k];
+      } else {
+        const { path } = folder.file(image);
+        problems.push({
+          file: path,
+          code: 'IMAGE_WITHOUT_MASK',
+          severity: 'error',
+          message: `${path}: image without a mask (expected "${name.slice(0, -extname(name).length)}_mask.png" beside it); skipped. Add its mask, or move it to normal/ if it shows no lesion.`,
+        });
+      }
     }
-    const [name] = group;
-    if (labelFor(folder.relDir + name) === 'normal') {
-      kept.push(group);
-      continue;
-    }
-    const path = folder.file(name).path;
-    problems.push({
-      file: path,
-      code: 'IMAGE_WITHOUT_MASK',
-      severity: 'error',
-      message: `${path}: image without a mask (expected "${name.slice(0, -extname(name).length)}_mask.png" beside it); skipped. Add its mask, or move it to normal/ if it shows no lesion.`,
-    });
+    start = end;
   }
-  return { kept, problems, images: images.size, masks: masks.length };
+  return { kept: kept.subarray(0, used), problems, images, masks };
 }
 
-/** The listing's record of an image from its folder and names (see `pairFolder`). */
-function datasetImage(folder: FolderFiles, [name, ...masks]: readonly string[]): DatasetImage {
-  const relPath = folder.relDir + name;
+/** The listing's record of an image from its folder and the indices of its image and masks. */
+function datasetImage(folder: FolderFiles, members: ArrayLike<number>): DatasetImage {
+  const { path, relPath } = folder.file(members[0]);
+  const masks = Array.from({ length: members.length - 1 }, (_, k) => members[k + 1]);
   return {
-    path: folder.file(name).path,
+    path,
     relPath,
-    fileName: name,
+    fileName: relPath.slice(folder.relDir.length),
     label: labelFor(relPath),
-    masks: masks.map((m) => ({ path: folder.file(m).path, index: maskIndex(m) })),
+    masks: masks.map((m) => ({ path: folder.file(m).path, index: maskIndex(folder.names.get(m)) })),
   };
 }
 
@@ -176,7 +197,7 @@ function reading<T>(root: string, abs: string, step: () => T): T {
  * Lists `root` once: checks it is a dataset, pairs images with masks folder by folder, and counts
  * (keeping the images only with `keep`).
  */
-function listDataset(root: string, fn: string, keep: boolean): { plan: WalkPlan; listing: Dataset; counts: Record<string, number>; size: number } {
+function listDataset(root: string, fn: string, keep: boolean, scratches: Scratch[] = []): { plan: WalkPlan; listing: Dataset; counts: Record<string, number>; size: number } {
   checkArgument(fn, root, isPath, 'a dataset folder path such as "Dataset_BUSI_with_GT"');
   const abs = resolve(root);
   let st;
@@ -196,17 +217,18 @@ function listDataset(root: string, fn: string, keep: boolean): { plan: WalkPlan;
   let masks = 0;
   let size = 0;
   reading(root, abs, () => {
-    for (const folder of walkFolders(plan)) {
+    for (const folder of walkFolders(plan, scratches)) {
       const pairs = pairFolder(folder);
       images += pairs.images;
       masks += pairs.masks;
       problems.push(...pairs.problems);
-      for (const group of pairs.kept) {
-        const label = labelFor(folder.relDir + group[0]);
+      for (let at = 0; at < pairs.kept.length; at += pairs.kept[at] + 1) {
+        const members = pairs.kept.subarray(at + 1, at + 1 + pairs.kept[at]);
+        const label = labelFor(folder.relDir + folder.names.get(members[0]));
         counts[label] = (counts[label] ?? 0) + 1;
-        if (keep) kept.push(datasetImage(folder, group));
+        size++;
+        if (keep) kept.push(datasetImage(folder, members));
       }
-      size += pairs.kept.length;
     }
   });
   if (images === 0 && masks === 0) {
@@ -250,14 +272,23 @@ export async function discoverDataset(root: string): Promise<Dataset> {
  *   can no longer be read.
  */
 export async function scanDataset(root: string): Promise<DatasetScan> {
-  const { plan, listing, counts, size } = listDataset(root, 'scanDataset', false);
+  const scratches: Scratch[] = []; // the arrays of the largest folder, reused by every pass
+  let busy = false;
+  const { plan, listing, counts, size } = listDataset(root, 'scanDataset', false, scratches);
   const images: Iterable<DatasetImage> = {
     *[Symbol.iterator]() {
-      const walk = walkGroups(plan, (folder) => pairFolder(folder).kept);
-      for (;;) {
-        const next = reading(root, listing.root, () => walk.next());
-        if (next.done) return;
-        yield datasetImage(next.value.folder, next.value.names);
+      // Two walks at once (say, zipped) must not share arrays: the second gets its own.
+      const own = busy ? [] : scratches;
+      busy ||= own === scratches;
+      try {
+        const walk = walkGroups(plan, (folder) => pairFolder(folder).kept, own);
+        for (;;) {
+          const next = reading(root, listing.root, () => walk.next());
+          if (next.done) return;
+          yield datasetImage(next.value.folder, next.value.members);
+        }
+      } finally {
+        if (own === scratches) busy = false;
       }
     },
   };

@@ -38,7 +38,7 @@ export interface CocoDataset {
  * the category named by its `label`.
  */
 export function toCoco(images: readonly AnnotatedImage[], categories: readonly Category[]): CocoDataset {
-  const byName = new Map(categories.map((c) => [c.name, c.id]));
+  const categoryIds = cocoCategoryIds(categories);
   const out: CocoDataset = {
     info: { description: 'Exported by bus-tools', date_created: new Date().toISOString().slice(0, 10) },
     images: [],
@@ -46,22 +46,44 @@ export function toCoco(images: readonly AnnotatedImage[], categories: readonly C
     categories: categories.map((c) => ({ id: c.id, name: c.name, supercategory: 'lesion' })),
   };
   images.forEach((img, i) => {
-    const imageId = i + 1;
-    out.images.push({ id: imageId, file_name: img.fileName, width: img.width, height: img.height });
-    for (const b of img.boxes) {
-      const categoryId = b.classId ?? byName.get(b.label ?? img.label ?? '');
-      if (categoryId === undefined) throw new BusToolsError('UNKNOWN_CLASS', `${img.fileName}: box label "${b.label}" is not one of the categories (${categories.map((c) => c.name).join(', ')})`);
-      out.annotations.push({
-        id: out.annotations.length + 1,
-        image_id: imageId,
-        category_id: categoryId,
-        bbox: xyxyToXywh(b.xyxy),
-        area: b.area ?? xyxyArea(b.xyxy),
-        iscrowd: 0,
-      });
-    }
+    const entries = cocoEntries(img, i + 1, out.annotations.length + 1, categoryIds, categories);
+    out.images.push(entries.image);
+    out.annotations.push(...entries.annotations);
   });
   return out;
+}
+
+/** Category name → id, for `cocoEntries`. */
+export function cocoCategoryIds(categories: readonly Category[]): ReadonlyMap<string, number> {
+  return new Map(categories.map((c) => [c.name, c.id]));
+}
+
+/**
+ * One image's COCO entries: the image with id `imageId` and its boxes as annotations numbered from
+ * `firstAnnotationId` (what `toCoco` makes of each image, for writers that go an image at a time).
+ * @throws BusToolsError `UNKNOWN_CLASS` for a box whose class is not among `categories`.
+ */
+export function cocoEntries(
+  img: AnnotatedImage,
+  imageId: number,
+  firstAnnotationId: number,
+  categoryIds: ReadonlyMap<string, number>,
+  categories: readonly Category[],
+): { image: CocoImage; annotations: CocoAnnotation[] } {
+  const annotations: CocoAnnotation[] = [];
+  for (const b of img.boxes) {
+    const categoryId = b.classId ?? categoryIds.get(b.label ?? img.label ?? '');
+    if (categoryId === undefined) throw new BusToolsError('UNKNOWN_CLASS', `${img.fileName}: box label "${b.label}" is not one of the categories (${categories.map((c) => c.name).join(', ')})`);
+    annotations.push({
+      id: firstAnnotationId + annotations.length,
+      image_id: imageId,
+      category_id: categoryId,
+      bbox: xyxyToXywh(b.xyxy),
+      area: b.area ?? xyxyArea(b.xyxy),
+      iscrowd: 0,
+    });
+  }
+  return { image: { id: imageId, file_name: img.fileName, width: img.width, height: img.height }, annotations };
 }
 
 /**

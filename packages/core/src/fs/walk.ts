@@ -15,11 +15,13 @@
  * links to files are listed; it keeps one record per folder and per such link, none per file.
  * `walkGroups` then reads the folders again one at a time, depth first, and hands out their files
  * in natural order of their paths (`naturalCompare`), so a listing of any size holds only the names
- * of the folders on the current path, not every file of the tree.
+ * of the folders on the current path (in a `NameTable`: no heap object per name), not every file of
+ * the tree.
  */
-import { opendirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { opendirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
-import { naturalSortBy } from '../natural.js';
+import { naturalKey, naturalSortBy } from '../natural.js';
+import { Scratch, type NameTable } from './names.js';
 
 export interface WalkedFile {
   /** The path as reached from the root (the root as given, then `relPath`); links not resolved. */
@@ -53,6 +55,28 @@ export interface WalkPlan {
 const withSep = (dir: string) => (dir.endsWith(sep) ? dir : dir + sep);
 const fullPath = (root: string, relPath: string) => withSep(root) + (sep === '/' ? relPath : relPath.replaceAll('/', sep));
 
+/**
+ * Calls `fn` with each entry of the folder `path`, read a few at a time (so a large folder is never
+ * a large array of entries).
+ * @throws the `fs` error, its message naming the folder.
+ */
+function eachEntry(path: string, fn: (entry: Dirent) => void): void {
+  let dir;
+  try {
+    dir = opendirSync(path);
+  } catch (err) {
+    // opendir's message leaves out the path (readdir's names it): add it, keeping the error's code.
+    const e = err as NodeJS.ErrnoException;
+    if (!e.message.includes(path)) e.message = `${e.message} '${path}'`;
+    throw e;
+  }
+  try {
+    for (let entry; (entry = dir.readSync()); ) fn(entry);
+  } finally {
+    dir.closeSync();
+  }
+}
+
 /** A folder waiting to be walked: where it was reached, and how deep. */
 interface Pending {
   path: string;
@@ -84,11 +108,13 @@ export function planWalk(root: string, options: WalkOptions = {}): WalkPlan {
       plan.folders.set(rel, { path: dir, realPath: real });
       const at = withSep(dir);
       const realAt = withSep(real);
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.name.startsWith('.')) continue;
+      const subfolders: Pending[] = [];
+      eachEntry(dir, (entry) => {
+        if (entry.name.startsWith('.')) return;
         if (entry.isSymbolicLink()) links.push({ path: at + entry.name, relPath: rel + entry.name, depth });
-        else if (entry.isDirectory() && depth + 1 < maxDepth) walk(at + entry.name, `${rel}${entry.name}/`, realAt + entry.name, depth + 1);
-      }
+        else if (entry.isDirectory() && depth + 1 < maxDepth) subfolders.push({ path: at + entry.name, relPath: `${rel}${entry.name}/`, depth: depth + 1 });
+      });
+      for (const sub of subfolders) walk(sub.path, sub.relPath, realAt + sub.path.slice(at.length), sub.depth);
     };
     for (const folder of round) walk(folder.path, folder.relPath, realpathSync(folder.path), folder.depth);
 
@@ -116,90 +142,134 @@ export function planWalk(root: string, options: WalkOptions = {}): WalkPlan {
   return plan;
 }
 
-/** One planned folder's files, by name (see `walkFolders`). */
+/** One planned folder's files (see `walkFolders`). */
 export interface FolderFiles {
   /** The folder's path relative to the root, with a trailing `/` (`''` for the root). */
   relDir: string;
   /** Names of its files, in directory order. */
-  names: string[];
-  /** A file of the folder by name, with its path and real path. */
-  file(name: string): WalkedFile;
+  names: NameTable;
+  /** File `index` of `names`, with its path and real path. */
+  file(index: number): WalkedFile;
+  /**
+   * Arrays to work in. They, and `names`, are the walk's and are reused for the next folder: a
+   * folder's files are valid until the walk moves on.
+   */
+  scratch: Scratch;
 }
 
 /**
  * Reads one planned folder: its files' names and its planned subfolders. Entries are read a few at a
- * time, so a folder of any size costs one short string per file.
+ * time into a `NameTable`, so a folder of any size holds no heap object per file.
  */
-function readFolder(plan: WalkPlan, relDir: string): { folder: FolderFiles; subfolders: string[] } {
-  const names: string[] = [];
+function readFolder(plan: WalkPlan, relDir: string, scratch: Scratch): { folder: FolderFiles; subfolders: string[] } {
+  const { names } = scratch;
+  names.clear();
   const subfolders: string[] = [];
   const at = plan.folders.get(relDir);
   const realAt = at ? withSep(at.realPath) : '';
   const folder: FolderFiles = {
     relDir,
     names,
-    file: (name) => ({ path: fullPath(plan.root, relDir + name), relPath: relDir + name, realPath: plan.fileLinks.get(relDir + name) ?? realAt + name }),
+    scratch,
+    file: (index) => {
+      const relPath = relDir + names.get(index);
+      return { path: fullPath(plan.root, relPath), relPath, realPath: plan.fileLinks.get(relPath) ?? realAt + relPath.slice(relDir.length) };
+    },
   };
   if (!at) return { folder, subfolders };
-  let dir;
-  try {
-    dir = opendirSync(at.path);
-  } catch (err) {
-    // opendir's message leaves out the path (readdir's names it): add it, keeping the error's code.
-    const e = err as NodeJS.ErrnoException;
-    if (!e.message.includes(at.path)) e.message = `${e.message} '${at.path}'`;
-    throw e;
-  }
-  try {
-    for (let entry; (entry = dir.readSync()); ) {
-      const { name } = entry;
-      if (name.startsWith('.')) continue;
-      // A file listed through a link to it (a path with fewer links) is not listed again here.
-      if (entry.isFile()) {
-        if (plan.linked.size === 0 || !plan.linked.has(realAt + name)) names.push(name);
-      } else if (entry.isSymbolicLink() || entry.isDirectory()) {
-        if (plan.fileLinks.has(relDir + name)) names.push(name);
-        else if (plan.folders.has(`${relDir}${name}/`)) subfolders.push(`${relDir}${name}/`);
-      }
+  eachEntry(at.path, (entry) => {
+    const { name } = entry;
+    if (name.startsWith('.')) return;
+    // A file listed through a link to it (a path with fewer links) is not listed again here.
+    if (entry.isFile()) {
+      if (plan.linked.size === 0 || !plan.linked.has(realAt + name)) names.add(name);
+    } else if (entry.isSymbolicLink() || entry.isDirectory()) {
+      if (plan.fileLinks.has(relDir + name)) names.add(name);
+      else if (plan.folders.has(`${relDir}${name}/`)) subfolders.push(`${relDir}${name}/`);
     }
-  } finally {
-    dir.closeSync();
-  }
+  });
   return { folder, subfolders };
 }
 
 /**
  * The planned folders' files, one folder at a time in no particular order (each folder's names in
- * directory order). For work that needs every file once but no order, such as counting.
+ * directory order). For work that needs every file once but no order, such as counting. `scratches`:
+ * as for `walkGroups`.
  */
-export function* walkFolders(plan: WalkPlan): Generator<FolderFiles> {
-  for (const relDir of plan.folders.keys()) yield readFolder(plan, relDir).folder;
+export function* walkFolders(plan: WalkPlan, scratches: Scratch[] = []): Generator<FolderFiles> {
+  for (const relDir of plan.folders.keys()) yield readFolder(plan, relDir, scratchAt(scratches, depthOf(relDir))).folder;
 }
 
+/** How deep `relDir` lies: 0 for the root, 1 for `benign/`, … */
+const depthOf = (relDir: string) => {
+  let depth = 0;
+  for (let i = relDir.indexOf('/'); i >= 0; i = relDir.indexOf('/', i + 1)) depth++;
+  return depth;
+};
+
+/** The scratch for folders at `depth` (one per depth: see `Scratch`). */
+const scratchAt = (scratches: Scratch[], depth: number) => (scratches[depth] ??= new Scratch());
+
 /**
- * Walks `plan` depth first and yields the groups of file names `group` makes of each folder's files
- * (say, an image and its masks), every group of the tree in natural order of the path of its first
- * file. Each folder is read when the walk reaches it, so memory holds the groups of the folders on
- * the current path, not those of the whole tree; a group is let go once it is handed over.
+ * The sort key, within the folder `relDir`, of the path `relDir + name`: its `naturalKey` without the
+ * part every path of the folder shares. Below the root a name that starts with a digit starts a new
+ * chunk (the folder's `/` ends the one before), which the leading U+0000 stands for.
  */
-export function* walkGroups(plan: WalkPlan, group: (folder: FolderFiles) => string[][]): Generator<{ folder: FolderFiles; names: string[] }> {
-  // Sorting a folder's groups and subfolders together by full relative path, a subfolder keyed by its
-  // path with the trailing `/`, gives the natural order of every path below: the comparison of two
-  // paths is decided within their first differing names, and a name never holds a `/`.
-  function* visit(relDir: string): Generator<{ folder: FolderFiles; names: string[] }> {
-    const { folder, subfolders } = readFolder(plan, relDir);
-    const entries: Array<string | string[] | undefined> = naturalSortBy<string | string[] | undefined>([...subfolders, ...group(folder)], (e) =>
-      typeof e === 'string' ? e : relDir + e![0],
-    );
-    folder.names.length = 0; // the groups hold what is needed from here on
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      entries[i] = undefined; // handed over: no longer held here
-      if (typeof entry === 'string') yield* visit(entry);
-      else yield { folder, names: entry };
+function keyInFolder(relDir: string, name: string): string {
+  const c = name.charCodeAt(0);
+  return relDir !== '' && c >= 48 && c <= 57 ? `\0${naturalKey(name)}` : naturalKey(name);
+}
+
+/** Scratch slots of `walkGroups` (a `group` function uses slots from 0 up to 7). */
+const ENTRIES = 8;
+const ORDER = 9;
+
+/**
+ * Walks `plan` depth first and yields the groups of files `group` makes of each folder (say, an
+ * image and its masks), every group of the tree in natural order of the path of its first file.
+ * `group` returns the groups as indices into the folder's `names`, one after the other, each as its
+ * size then its members (`[2, image, mask, 1, image, …]`), in an array of its choice (scratch slots
+ * 0 to 7 are free for it). Each folder is read when the walk reaches
+ * it, so memory holds the names of the folders on the current path, not those of the whole tree.
+ * `scratches`: arrays to reuse, one per depth (`walkFolders` takes the same), e.g. for walking one
+ * tree more than once.
+ */
+export function* walkGroups(
+  plan: WalkPlan,
+  group: (folder: FolderFiles) => Uint32Array,
+  scratches: Scratch[] = [],
+): Generator<{ folder: FolderFiles; members: Uint32Array }> {
+  // Sorting a folder's groups and subfolders together by whole relative path, a subfolder keyed by
+  // its path with the trailing `/`, gives the natural order of every path below: the comparison of
+  // two paths is decided within their first differing names, and a name never holds a `/`.
+  // One set of arrays per depth: a folder's are reused by its next sibling (see Scratch).
+  function* visit(relDir: string, depth: number): Generator<{ folder: FolderFiles; members: Uint32Array }> {
+    const scratch = scratchAt(scratches, depth);
+    const { folder, subfolders } = readFolder(plan, relDir, scratch);
+    const groups = group(folder);
+    const { keys } = scratch;
+    keys.clear();
+    // Typed arrays, not arrays of numbers: nothing here grows the heap with the folder.
+    const entries = scratch.u32(ENTRIES, groups.length + subfolders.length); // a group's offset in `groups`, or groups.length + a subfolder's index
+    let n = 0;
+    for (let at = 0; at < groups.length; at += groups[at] + 1) {
+      keys.add(keyInFolder(relDir, folder.names.get(groups[at + 1])));
+      entries[n++] = at;
+    }
+    for (const [k, sub] of subfolders.entries()) {
+      keys.add(keyInFolder(relDir, sub.slice(relDir.length)));
+      entries[n++] = groups.length + k;
+    }
+    const order = scratch.u32(ORDER, n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => keys.compare(a, b));
+    for (const e of order) {
+      const entry = entries[e];
+      if (entry >= groups.length) yield* visit(subfolders[entry - groups.length], depth + 1);
+      else yield { folder, members: groups.subarray(entry + 1, entry + 1 + groups[entry]) };
     }
   }
-  yield* visit('');
+  yield* visit('', 0);
 }
 
 /**
@@ -214,6 +284,11 @@ export function* walkGroups(plan: WalkPlan, group: (folder: FolderFiles) => stri
  */
 export function walkFiles(root: string, options: WalkOptions = {}): WalkedFile[] {
   const files: WalkedFile[] = [];
-  for (const { folder, names } of walkGroups(planWalk(root, options), (f) => f.names.map((name) => [name]))) files.push(folder.file(names[0]));
+  const eachAlone = (folder: FolderFiles) => {
+    const groups = folder.scratch.u32(0, folder.names.size * 2);
+    for (let i = 0; i < folder.names.size; i++) groups.set([1, i], 2 * i);
+    return groups;
+  };
+  for (const { folder, members } of walkGroups(planWalk(root, options), eachAlone)) files.push(folder.file(members[0]));
   return files;
 }

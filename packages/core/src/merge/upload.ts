@@ -148,7 +148,11 @@ function mergeCoco(files: readonly string[], out: string, categories: readonly C
   entries.sort((a, b) => a.image.id - b.image.id);
   const writer = new CocoJsonWriter(out, categories, parsed[0].info);
   try {
-    for (const e of entries) writer.addImage(e.image, e.annotations);
+    for (const e of entries) {
+      // Numbered as one run numbers them: images 1…n in dataset order, annotations 1…m.
+      const next = writer.nextIds;
+      writer.addImage({ ...e.image, id: next.image }, e.annotations.map((a, k) => ({ ...a, id: next.annotation + k, image_id: next.image })));
+    }
     writer.commit();
   } finally {
     writer.abort();

@@ -15,14 +15,14 @@ import { assertOutsideInput, assertReplaceable, writeFolderAtomic } from '../ato
 import type { AnnotatedImage, Category } from '../dataset/types.js';
 import { BusToolsError } from '../errors.js';
 import { datatureCsvHeader, datatureCsvRows } from '../formats/datature-csv.js';
-import { toCoco, type CocoAnnotation, type CocoDataset, type CocoImage } from '../formats/coco.js';
+import { cocoCategoryIds, cocoEntries, toCoco, type CocoAnnotation, type CocoDataset, type CocoImage } from '../formats/coco.js';
 import { toVoc, vocFileName } from '../formats/voc.js';
 import { toYolo, toYoloClasses, yoloFileName } from '../formats/yolo.js';
 import { checkArgument, isPath, isRecord } from '../validate.js';
 import { assertUniqueUploadNames, copyOrLink, uploadInstructions, uploadNameClashError, type UploadFolderOptions, type UploadFolderResult } from './folder.js';
 
 /** One entry of a JSON array as `JSON.stringify(…, null, 1)` lays it out two levels down. */
-const arrayEntry = (value: unknown) => JSON.stringify(value, null, 1).replace(/^/gm, '  ');
+const arrayEntry = (value: unknown) => `  ${JSON.stringify(value, null, 1).replaceAll('\n', '\n  ')}`;
 
 /**
  * COCO JSON as `JSON.stringify(toCoco(images, categories), null, 1)` writes it, built from entries
@@ -46,14 +46,18 @@ export class CocoJsonWriter {
     this.main.write(`${head}"images": [`);
   }
 
+  /** The id the next image gets by default (1, 2, …), and the id of the next annotation. */
+  get nextIds(): { image: number; annotation: number } {
+    return { image: this.images + 1, annotation: this.annotations + 1 };
+  }
+
   /**
-   * Adds one image with the id `id` (default: the next, from 1); its annotations get the image's id
-   * and ids that follow the earlier annotations'.
+   * Adds one image with its annotations. Their ids are written as given: take them from `nextIds`
+   * (a shard gives its images the ids of the whole dataset instead; see merge/upload.ts).
    */
-  addImage(image: CocoImage, annotations: readonly CocoAnnotation[], imageId?: number): void {
-    const id = imageId ?? this.images + 1;
-    this.main.write(`${++this.images > 1 ? ',' : ''}\n${arrayEntry({ ...image, id })}`);
-    for (const a of annotations) this.side.write(`${++this.annotations > 1 ? ',' : ''}\n${arrayEntry({ ...a, id: this.annotations, image_id: id })}`);
+  addImage(image: CocoImage, annotations: readonly CocoAnnotation[]): void {
+    this.main.write(`${++this.images > 1 ? ',' : ''}\n${arrayEntry(image)}`);
+    for (const a of annotations) this.side.write(`${++this.annotations > 1 ? ',' : ''}\n${arrayEntry(a)}`);
   }
 
   /** Appends the annotations and the categories and renames the file into place. */
@@ -116,6 +120,7 @@ export async function streamUploadFolder(
       csv = openFileAtomic(join(tmp, 'annotations.csv'));
       csv.write(datatureCsvHeader(options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
     } else if (options.format === 'coco') coco = new CocoJsonWriter(join(tmp, 'annotations.json'), categories);
+    const categoryIds = cocoCategoryIds(categories);
     const add = (img: AnnotatedImage, cocoId?: number) => {
       if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
       if (!copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder')) clashes.push({ name: img.fileName, path: img.path });
@@ -124,8 +129,9 @@ export async function streamUploadFolder(
       boxes += img.boxes.length;
       if (csv) csv.write(datatureCsvRows(img, options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
       else if (coco) {
-        const one = toCoco([img], categories);
-        coco.addImage(one.images[0], one.annotations, cocoId);
+        const next = coco.nextIds;
+        const entries = cocoEntries(img, cocoId ?? next.image, next.annotation, categoryIds, categories);
+        coco.addImage(entries.image, entries.annotations);
       } else if (options.format === 'voc') {
         const file = `annotations/${vocFileName(img.fileName)}`;
         subfolder('annotations');

@@ -98,7 +98,7 @@ describe('discoverDataset: the files it walks', () => {
     try {
       if (process.getuid?.() !== 0) {
         await expect(discoverDataset(root)).rejects.toHaveProperty('code', 'UNREADABLE');
-        await expect(discoverDataset(root)).rejects.toThrow(`permission denied, scandir '${join(root, 'malignant')}'`);
+        await expect(discoverDataset(root)).rejects.toThrow(`permission denied, opendir '${join(root, 'malignant')}'`);
         return;
       }
       const cli = join(FIXTURES, '..', 'packages', 'cli', 'bin', 'bus-tools.js');
@@ -107,7 +107,7 @@ describe('discoverDataset: the files it walks', () => {
       const drop = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
       const r = spawnSync('setpriv', [...drop, process.execPath, cli, 'masks2csv', root], { encoding: 'utf8' });
       expect(r.error).toBeUndefined(); // setpriv is in util-linux, on every Debian
-      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, scandir '${join(root, 'malignant')}'). Check the folder's permissions. [UNREADABLE]\n`);
+      expect(r.stderr).toBe(`bus-tools: ${root}: cannot be read (EACCES: permission denied, opendir '${join(root, 'malignant')}'). Check the folder's permissions. [UNREADABLE]\n`);
       expect(r.status).toBe(1);
     } finally {
       chmodSync(join(root, 'malignant'), 0o755);

@@ -141,3 +141,18 @@ describeWithBusi('scanDataset on BUSI', () => {
     await expectSameBoxes(BUSI_DATASET, { includeNormal: true });
   }, 120_000);
 });
+
+test('two walks of one scan at once, out of step, each give every image', async () => {
+  const scan = await scanDataset(SAMPLE_BUSI);
+  const expected = (await discoverDataset(SAMPLE_BUSI)).images.map((i) => i.relPath);
+  const a = scan.images[Symbol.iterator]();
+  const b = scan.images[Symbol.iterator]();
+  const [fromA, fromB]: string[][] = [[], []];
+  for (let k = 0; k < 7; k++) fromA.push(a.next().value!.relPath); // a is in another folder than b from here on
+  for (let x = a.next(), y = b.next(); !x.done || !y.done; x = a.next(), y = b.next()) {
+    if (!x.done) fromA.push(x.value.relPath);
+    if (!y.done) fromB.push(y.value.relPath);
+  }
+  expect(fromA).toEqual(expected);
+  expect(fromB).toEqual(expected);
+});
