@@ -14,7 +14,7 @@ import { statSync } from 'node:fs';
 import { extname, relative, resolve, sep } from 'node:path';
 import { BusToolsError, describeError } from '../errors.js';
 import type { Scratch } from '../fs/names.js';
-import { planWalk, walkFolders, walkGroups, type FolderFiles, type WalkPlan } from '../fs/walk.js';
+import { planWalk, walkGroups, type FolderFiles, type WalkPlan } from '../fs/walk.js';
 import { naturalCompare, naturalSortBy } from '../natural.js';
 import { checkArgument, isPath } from '../validate.js';
 import type { Problem } from './types.js';
@@ -99,76 +99,114 @@ function maskIndex(name: string): number {
   return m ? (m[2] === undefined ? 0 : Number(m[2])) : -1;
 }
 
-const IMAGE = 1;
-const MASK = 2;
-
 function pairFolder(folder: FolderFiles): FolderPairs {
-  // Images and masks are sorted by stem (a mask's stem: the part before `_mask`), images first,
-  // masks by index, ties in directory order; each run of one stem is an image and its masks. Nothing
-  // per file is kept but numbers in typed arrays (see NameTable).
+  // Images go into a hash table by stem (open addressing over indices; of two images with one stem,
+  // x.png and x.jpg, the one listed last wins); each mask looks up its stem (the part before
+  // `_mask`). Nothing per file is kept but numbers in typed arrays (see NameTable).
   const { names, scratch } = folder;
-  const kind = scratch.u32(0, names.size);
-  const stemLength = scratch.u32(1, names.size);
-  const index = scratch.u32(2, names.size); // a mask's number, at most 2^32 - 1 (beyond, ties go by directory order)
-  const all = scratch.u32(3, names.size);
-  let found = 0;
-  for (let i = 0; i < names.size; i++) {
-    const name = names.get(i);
-    const ext = IMAGE_EXT.exec(name);
-    if (!ext) continue;
-    const stem = name.slice(0, -ext[0].length);
-    const m = MASK_NAME.exec(stem);
-    kind[i] = m ? MASK : IMAGE;
-    stemLength[i] = m ? m[1].length : stem.length;
-    index[i] = m && m[2] !== undefined ? Math.min(Number(m[2]), 0xffffffff) : 0;
-    all[found++] = i;
-  }
-  const order = all.subarray(0, found).sort((a, b) => names.compare(a, b, stemLength[a], stemLength[b]) || kind[a] - kind[b] || index[a] - index[b] || a - b);
-
-  const kept = scratch.u32(4, 2 * found); // at most a size and an index per file
-  let used = 0;
+  const n = names.size;
+  const stemLength = scratch.u32(0, n);
+  const index = scratch.u32(1, n); // a mask's number, at most 2^32 - 1 (beyond, ties go by directory order)
+  const owner = scratch.u32(2, n); // a mask's image + 1, 0 for none; for an image: its number of masks
+  const maskList = scratch.u32(3, n);
+  let slots = 16;
+  while (slots < 2 * n) slots *= 2;
+  const table = scratch.u32(5, slots).fill(0); // image index + 1, 0 for an empty slot
   const problems: Problem[] = [];
+  const find = (i: number): number => {
+    let slot = names.hash(i, stemLength[i]) & (slots - 1);
+    for (; table[slot] !== 0; slot = (slot + 1) & (slots - 1)) {
+      const j = table[slot] - 1;
+      if (names.compare(i, j, stemLength[i], stemLength[j]) === 0) return slot;
+    }
+    return slot;
+  };
   let images = 0;
   let masks = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && names.compare(order[start], order[end], stemLength[order[start]], stemLength[order[end]]) === 0) end++;
-    let firstMask = start;
-    while (firstMask < end && kind[order[firstMask]] === IMAGE) firstMask++;
-    masks += end - firstMask;
-    if (firstMask === start) {
-      // masks without an image
-      for (let k = start; k < end; k++) {
-        const { path } = folder.file(order[k]);
-        const name = names.get(order[k]);
-        problems.push({
-          file: path,
-          code: 'MASK_WITHOUT_IMAGE',
-          severity: 'error',
-          message: `${path}: mask without its image (expected "${name.slice(0, stemLength[order[k]])}.png" in the same folder); skipped. Restore the image or remove the stray mask.`,
-        });
-      }
-    } else {
-      images++;
-      const image = order[firstMask - 1]; // of two images with one stem (x.png, x.jpg), the last listed
-      const name = names.get(image);
-      if (firstMask < end || labelFor(folder.relDir + name) === 'normal') {
-        kept[used++] = 1 + end - firstMask;
-        kept[used++] = image;
-        for (let k = firstMask; k < end; k++) kept[used++] = order[k];
-      } else {
-        const { path } = folder.file(image);
-        problems.push({
-          file: path,
-          code: 'IMAGE_WITHOUT_MASK',
-          severity: 'error',
-          message: `${path}: image without a mask (expected "${name.slice(0, -extname(name).length)}_mask.png" beside it); skipped. Add its mask, or move it to normal/ if it shows no lesion.`,
-        });
-      }
+  const isMask = scratch.u32(4, n).fill(0);
+  for (let i = 0; i < n; i++) {
+    const name = names.get(i);
+    const ext = IMAGE_EXT.exec(name);
+    owner[i] = 0;
+    if (!ext) {
+      isMask[i] = 2; // neither
+      continue;
     }
-    start = end;
+    const m = MASK_NAME.exec(name.slice(0, -ext[0].length));
+    stemLength[i] = m ? m[1].length : name.length - ext[0].length;
+    if (m) {
+      isMask[i] = 1;
+      index[i] = m[2] === undefined ? 0 : Math.min(Number(m[2]), 0xffffffff);
+      continue;
+    }
+    const slot = find(i);
+    if (table[slot] === 0) images++;
+    table[slot] = i + 1;
   }
-  return { kept: kept.subarray(0, used), problems, images, masks };
+  // Each mask to its image; the number of masks per image in `owner` of the image.
+  for (let i = 0; i < n; i++) {
+    if (isMask[i] !== 1) continue;
+    masks++;
+    const image = table[find(i)];
+    if (image === 0) {
+      const { path } = folder.file(i);
+      problems.push({
+        file: path,
+        code: 'MASK_WITHOUT_IMAGE',
+        severity: 'error',
+        message: `${path}: mask without its image (expected "${names.get(i).slice(0, stemLength[i])}.png" in the same folder); skipped. Restore the image or remove the stray mask.`,
+      });
+    } else {
+      owner[i] = image;
+      owner[image - 1]++;
+    }
+  }
+  // Masks listed image by image: `start` of each image's run in `maskList`, filled in directory order.
+  const start = index; // an image's index entry is free: reuse it for where its masks start
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    if (isMask[i] === 0 && table[find(i)] === i + 1) {
+      start[i] = used;
+      used += owner[i];
+      owner[i] = 0; // from here on: masks placed so far
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (isMask[i] !== 1 || owner[i] === 0) continue;
+    const image = owner[i] - 1;
+    maskList[start[image] + owner[image]++] = i;
+  }
+  const kept = scratch.u32(6, 2 * n); // at most a size and an index per file
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    if (isMask[i] !== 0 || table[find(i)] !== i + 1) continue; // not an image, or one that lost its stem
+    const count = owner[i];
+    if (count === 0 && labelFor(folder.relDir + names.get(i)) !== 'normal') {
+      const { path } = folder.file(i);
+      const name = names.get(i);
+      problems.push({
+        file: path,
+        code: 'IMAGE_WITHOUT_MASK',
+        severity: 'error',
+        message: `${path}: image without a mask (expected "${name.slice(0, -extname(name).length)}_mask.png" beside it); skipped. Add its mask, or move it to normal/ if it shows no lesion.`,
+      });
+      continue;
+    }
+    // Masks in index order (`_mask`, `_mask_1`, …), ties in directory order: an insertion sort, as
+    // an image has a handful.
+    const run = maskList.subarray(start[i], start[i] + count);
+    for (let k = 1; k < run.length; k++) {
+      const m = run[k];
+      let j = k - 1;
+      for (; j >= 0 && index[run[j]] > index[m]; j--) run[j + 1] = run[j];
+      run[j + 1] = m;
+    }
+    kept[size++] = 1 + count;
+    kept[size++] = i;
+    kept.set(run, size);
+    size += count;
+  }
+  return { kept: kept.subarray(0, size), problems, images, masks };
 }
 
 /** The listing's record of an image from its folder and the indices of its image and masks. */
@@ -209,28 +247,27 @@ function listDataset(root: string, fn: string, keep: boolean, scratches: Scratch
   if (!st.isDirectory()) {
     throw new BusToolsError('NOT_A_FOLDER', `${root}: is a file, not a folder. Pass the dataset folder that holds benign/, malignant/ and normal/.`, { file: abs });
   }
-  const plan = reading(root, abs, () => planWalk(abs));
   const kept: DatasetImage[] = [];
   const problems: Problem[] = [];
   const counts: Record<string, number> = {};
   let images = 0;
   let masks = 0;
   let size = 0;
-  reading(root, abs, () => {
-    for (const folder of walkFolders(plan, scratches)) {
-      const pairs = pairFolder(folder);
-      images += pairs.images;
-      masks += pairs.masks;
-      problems.push(...pairs.problems);
-      for (let at = 0; at < pairs.kept.length; at += pairs.kept[at] + 1) {
-        const members = pairs.kept.subarray(at + 1, at + 1 + pairs.kept[at]);
-        const label = labelFor(folder.relDir + folder.names.get(members[0]));
-        counts[label] = (counts[label] ?? 0) + 1;
-        size++;
-        if (keep) kept.push(datasetImage(folder, members));
-      }
+  // One read of the tree makes the walk's plan and pairs each folder's images on the way.
+  const onFolder = (folder: FolderFiles) => {
+    const pairs = pairFolder(folder);
+    images += pairs.images;
+    masks += pairs.masks;
+    problems.push(...pairs.problems);
+    for (let at = 0; at < pairs.kept.length; at += pairs.kept[at] + 1) {
+      const members = pairs.kept.subarray(at + 1, at + 1 + pairs.kept[at]);
+      const label = labelFor(folder.relDir + folder.names.get(members[0]));
+      counts[label] = (counts[label] ?? 0) + 1;
+      size++;
+      if (keep) kept.push(datasetImage(folder, members));
     }
-  });
+  };
+  const plan = reading(root, abs, () => planWalk(abs, { onFolder, scratches }));
   if (images === 0 && masks === 0) {
     throw new BusToolsError('NO_IMAGES', `${root}: no images found (looked for .png, .jpg, .bmp, .tif, .webp files in it and its subfolders).`, { file: abs });
   }

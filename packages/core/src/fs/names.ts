@@ -1,3 +1,5 @@
+import { endianness } from 'node:os';
+
 /**
  * Many short strings (a folder's file names, their sort keys) kept as UTF-16 code units (one byte
  * each while they fit) in one growing array, with the start of each in another: a folder of any size costs two typed arrays,
@@ -6,9 +8,12 @@
  * Why: a listing that held one string (and a record) per file kept the JavaScript heap busy copying
  * them between collections while a large folder was read, and the heap grew with the folder.
  */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 export class NameTable {
   // One byte per unit while every name is Latin-1 (file names mostly are), two from the first that is not.
   private units: Uint8Array | Uint16Array = new Uint8Array(1024);
+  private bytes = Buffer.from(this.units.buffer); // `units` as bytes, for decoding
   private starts = new Uint32Array(65);
   private count = 0;
 
@@ -25,23 +30,40 @@ export class NameTable {
   /** Adds `text` and returns its index. */
   add(text: string): number {
     const at = this.starts[this.count];
-    if (at + text.length > this.units.length) this.units = grow(this.units, at + text.length);
-    if (this.units instanceof Uint8Array && /[^\0-\xff]/.test(text)) this.units = Uint16Array.from(this.units);
+    if (at + text.length > this.units.length) this.setUnits(grow(this.units, at + text.length));
+    if (this.units instanceof Uint8Array && /[^\0-\xff]/.test(text)) this.setUnits(Uint16Array.from(this.units));
     for (let i = 0; i < text.length; i++) this.units[at + i] = text.charCodeAt(i);
     if (this.count + 2 > this.starts.length) this.starts = grow(this.starts, this.count + 2);
     this.starts[++this.count] = at + text.length;
     return this.count - 1;
   }
 
+  private setUnits(units: Uint8Array | Uint16Array): void {
+    this.units = units;
+    this.bytes = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
+  }
+
   /** The name at `index`. */
   get(index: number): string {
+    const [start, end] = [this.starts[index], this.starts[index + 1]];
+    if (this.units instanceof Uint8Array) return this.bytes.toString('latin1', start, end);
+    if (LITTLE_ENDIAN) return this.bytes.toString('utf16le', 2 * start, 2 * end);
     // apply takes the typed array as it is (a spread would iterate it, allocating per unit).
-    return String.fromCharCode.apply(null, this.units.subarray(this.starts[index], this.starts[index + 1]) as unknown as number[]);
+    return String.fromCharCode.apply(null, this.units.subarray(start, end) as unknown as number[]);
   }
 
   /** The length of the name at `index`. */
   length(index: number): number {
     return this.starts[index + 1] - this.starts[index];
+  }
+
+  /** A 32-bit hash (FNV-1a) of the first `length` code units of name `index`. */
+  hash(index: number, length = this.length(index)): number {
+    const { units } = this;
+    const start = this.starts[index];
+    let h = 0x811c9dc5;
+    for (let i = start; i < start + length; i++) h = Math.imul(h ^ units[i], 0x01000193);
+    return h >>> 0;
   }
 
   /**

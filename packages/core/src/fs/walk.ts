@@ -40,6 +40,16 @@ export interface WalkOptions {
   maxDepth?: number;
 }
 
+export interface PlanOptions extends WalkOptions {
+  /**
+   * Called with each folder's files while the plan is made (one read of the tree for both): a
+   * folder without links at once, a folder holding links once the plan is made.
+   */
+  onFolder?: (folder: FolderFiles) => void;
+  /** Arrays to reuse, one per depth (see `walkGroups`). */
+  scratches?: Scratch[];
+}
+
 /** Which folders a walk reads, and under which path (see `planWalk`). */
 export interface WalkPlan {
   /** The root as given. */
@@ -87,12 +97,15 @@ interface Pending {
 /**
  * Decides the walk of `root`: which folders are read under which path, and which links to files are
  * listed (see the module comment for the rule). Reads every folder once; keeps nothing per file.
+ * With `onFolder`, hands over each folder's files on the way.
  *
  * @throws the `fs` error of the first folder that cannot be read (its message names the folder), or
  *   of `root` itself when it does not exist.
  */
-export function planWalk(root: string, options: WalkOptions = {}): WalkPlan {
+export function planWalk(root: string, options: PlanOptions = {}): WalkPlan {
   const maxDepth = options.maxDepth ?? Infinity;
+  const { onFolder, scratches = [] } = options;
+  const later: string[] = []; // folders holding links: their files are known once the links are
   const plan: WalkPlan = { root, folders: new Map(), fileLinks: new Map(), linked: new Set() };
   const seenDirs = new Set<string>(); // real paths of the folders walked: each of their visible files is listed
 
@@ -109,11 +122,22 @@ export function planWalk(root: string, options: WalkOptions = {}): WalkPlan {
       const at = withSep(dir);
       const realAt = withSep(real);
       const subfolders: Pending[] = [];
+      const scratch = onFolder && scratchAt(scratches, depthOf(rel));
+      scratch?.names.clear();
+      let hasLinks = false;
       eachEntry(dir, (entry) => {
         if (entry.name.startsWith('.')) return;
-        if (entry.isSymbolicLink()) links.push({ path: at + entry.name, relPath: rel + entry.name, depth });
-        else if (entry.isDirectory() && depth + 1 < maxDepth) subfolders.push({ path: at + entry.name, relPath: `${rel}${entry.name}/`, depth: depth + 1 });
+        if (entry.isSymbolicLink()) {
+          hasLinks = true;
+          links.push({ path: at + entry.name, relPath: rel + entry.name, depth });
+        } else if (entry.isDirectory() && depth + 1 < maxDepth) subfolders.push({ path: at + entry.name, relPath: `${rel}${entry.name}/`, depth: depth + 1 });
+        else if (scratch && entry.isFile() && (plan.linked.size === 0 || !plan.linked.has(realAt + entry.name))) scratch.names.add(entry.name);
       });
+      // A folder without links has all its files now (a link found later to one of them is not listed).
+      if (scratch && onFolder) {
+        if (hasLinks) later.push(rel);
+        else onFolder(folderFiles(plan, rel, scratch));
+      }
       for (const sub of subfolders) walk(sub.path, sub.relPath, realAt + sub.path.slice(at.length), sub.depth);
     };
     for (const folder of round) walk(folder.path, folder.relPath, realpathSync(folder.path), folder.depth);
@@ -139,10 +163,11 @@ export function planWalk(root: string, options: WalkOptions = {}): WalkPlan {
     }
     round = next;
   }
+  for (const rel of later) onFolder?.(readFolder(plan, rel, scratchAt(scratches, depthOf(rel))).folder);
   return plan;
 }
 
-/** One planned folder's files (see `walkFolders`). */
+/** One planned folder's files (see `planWalk` and `walkGroups`). */
 export interface FolderFiles {
   /** The folder's path relative to the root, with a trailing `/` (`''` for the root). */
   relDir: string;
@@ -157,6 +182,21 @@ export interface FolderFiles {
   scratch: Scratch;
 }
 
+/** The files of the planned folder `relDir` whose names are in `scratch.names`. */
+function folderFiles(plan: WalkPlan, relDir: string, scratch: Scratch): FolderFiles {
+  const realAt = withSep(plan.folders.get(relDir)?.realPath ?? '');
+  const { names } = scratch;
+  return {
+    relDir,
+    names,
+    scratch,
+    file: (index) => {
+      const relPath = relDir + names.get(index);
+      return { path: fullPath(plan.root, relPath), relPath, realPath: plan.fileLinks.get(relPath) ?? realAt + relPath.slice(relDir.length) };
+    },
+  };
+}
+
 /**
  * Reads one planned folder: its files' names and its planned subfolders. Entries are read a few at a
  * time into a `NameTable`, so a folder of any size holds no heap object per file.
@@ -167,15 +207,7 @@ function readFolder(plan: WalkPlan, relDir: string, scratch: Scratch): { folder:
   const subfolders: string[] = [];
   const at = plan.folders.get(relDir);
   const realAt = at ? withSep(at.realPath) : '';
-  const folder: FolderFiles = {
-    relDir,
-    names,
-    scratch,
-    file: (index) => {
-      const relPath = relDir + names.get(index);
-      return { path: fullPath(plan.root, relPath), relPath, realPath: plan.fileLinks.get(relPath) ?? realAt + relPath.slice(relDir.length) };
-    },
-  };
+  const folder = folderFiles(plan, relDir, scratch);
   if (!at) return { folder, subfolders };
   eachEntry(at.path, (entry) => {
     const { name } = entry;
@@ -189,15 +221,6 @@ function readFolder(plan: WalkPlan, relDir: string, scratch: Scratch): { folder:
     }
   });
   return { folder, subfolders };
-}
-
-/**
- * The planned folders' files, one folder at a time in no particular order (each folder's names in
- * directory order). For work that needs every file once but no order, such as counting. `scratches`:
- * as for `walkGroups`.
- */
-export function* walkFolders(plan: WalkPlan, scratches: Scratch[] = []): Generator<FolderFiles> {
-  for (const relDir of plan.folders.keys()) yield readFolder(plan, relDir, scratchAt(scratches, depthOf(relDir))).folder;
 }
 
 /** How deep `relDir` lies: 0 for the root, 1 for `benign/`, … */
@@ -231,7 +254,7 @@ const ORDER = 9;
  * size then its members (`[2, image, mask, 1, image, …]`), in an array of its choice (scratch slots
  * 0 to 7 are free for it). Each folder is read when the walk reaches
  * it, so memory holds the names of the folders on the current path, not those of the whole tree.
- * `scratches`: arrays to reuse, one per depth (`walkFolders` takes the same), e.g. for walking one
+ * `scratches`: arrays to reuse, one per depth (`planWalk` takes the same), e.g. for walking one
  * tree more than once.
  */
 export function* walkGroups(
