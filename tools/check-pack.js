@@ -66,7 +66,7 @@ step(`import ${imports.join(', ')}`, process.execPath, ['imports.mjs'], project)
 // The README's example, with checks.
 const script = `import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { discoverDataset, extractBoxes } from '@bus-tools/core';
+import { BUSI_CATEGORIES, discoverDataset, extractBoxes, scanDataset, streamUploadFolder } from '@bus-tools/core';
 import { decodeForModel, openDetector } from '@bus-tools/infer';
 
 const sample = ${JSON.stringify(SAMPLE)};
@@ -75,6 +75,13 @@ assert.deepEqual(stats, { images: 9, masks: 11, boxes: 11, specksDropped: 4, ski
 const first = images[0];
 assert.equal(first.fileName, 'benign (1).png');
 assert.equal(first.boxes[0].label, 'benign');
+
+// The README's upload of any size: scanned, extracted and written one image at a time.
+const written = await streamUploadFolder(join(process.cwd(), 'upload'), BUSI_CATEGORIES, { format: 'coco' }, async (add) => {
+  await extractBoxes(await scanDataset(sample), { onImage: (image) => add(image) });
+});
+assert.equal(written.images, 9);
+assert.equal(written.boxes, 11);
 
 const detector = await openDetector({});
 assert.ok(detector.isDefaultModel);

@@ -16,9 +16,9 @@
  * `--cli` runs another build of the CLI (e.g. a checkout of an older commit) for a before/after.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './args.js';
 
@@ -43,26 +43,33 @@ if (!existsSync('/usr/bin/time')) {
 const tmp = mkdtempSync(join(tmpdir(), 'bus-bench-memory-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-/** The first `n` images of the set, class folders taken in turn, hard-linked with their masks. */
-function subset(n) {
+/** The set's images by class, listed by bus-tools itself (the built core). */
+let byClass;
+async function listSet() {
+  const { scanDataset } = await import(join(ROOT, 'packages/core/dist/index.js'));
+  const classes = new Map();
+  for (const image of (await scanDataset(set)).images) {
+    if (!classes.has(image.label)) classes.set(image.label, []);
+    classes.get(image.label).push(image);
+  }
+  return [...classes.values()];
+}
+
+/** The first `n` images of the set, classes taken in turn, hard-linked with their masks. */
+async function subset(n) {
   const dir = join(tmp, `set-${n}`);
   if (existsSync(dir)) return dir;
-  const classes = readdirSync(set).filter((c) => !c.startsWith('.')).sort();
-  const byClass = classes.map((c) => {
-    const names = readdirSync(join(set, c)).filter((f) => f.endsWith('.png') && !/_mask(_\d+)?\.png$/.test(f));
-    return { c, names: names.sort(), files: new Set(readdirSync(join(set, c))) };
-  });
+  byClass ??= await listSet();
   let taken = 0;
   for (let i = 0; taken < n; i++) {
     let any = false;
-    for (const { c, names, files } of byClass) {
-      if (i >= names.length || taken >= n) continue;
+    for (const images of byClass) {
+      if (i >= images.length || taken >= n) continue;
       any = true;
-      mkdirSync(join(dir, c), { recursive: true });
-      const stem = names[i].slice(0, -4);
-      for (const f of [names[i], `${stem}_mask.png`, ...[1, 2, 3].map((k) => `${stem}_mask_${k}.png`)]) {
-        if (files.has(f)) linkSync(join(set, c, f), join(dir, c, f));
-      }
+      const image = images[i];
+      const to = join(dir, image.relPath);
+      mkdirSync(dirname(to), { recursive: true });
+      for (const file of [image.path, ...image.masks.map((m) => m.path)]) linkSync(file, join(dirname(to), basename(file)));
       taken++;
     }
     if (!any) throw new Error(`the set has only ${taken} images; make a larger one`);
@@ -85,8 +92,8 @@ function argsFor(command, input, out) {
   }
 }
 
-function measure(command, n) {
-  const input = subset(n);
+async function measure(command, n) {
+  const input = await subset(n);
   const out = join(tmp, `out-${command}-${n}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -103,7 +110,7 @@ const results = {};
 for (let round = 0; round < rounds; round++) {
   for (const command of commands) {
     for (const n of command === 'predict' ? predictSizes : sizes) {
-      const r = measure(command, n);
+      const r = await measure(command, n);
       ((results[command] ??= {})[n] ??= []).push(r);
       console.error(`round ${round + 1}: ${command} ${n} images: ${r.mb.toFixed(1)} MB, ${r.seconds.toFixed(1)} s`);
     }

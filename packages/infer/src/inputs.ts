@@ -1,12 +1,12 @@
 /**
  * Finding the images to predict on: a file, a folder, or a glob pattern. Folders and patterns are
- * walked with core's `walkFiles`, so predict sees what every other command sees: symbolic links
+ * walked with core's `eachFile`, so predict sees what every other command sees: symbolic links
  * followed, each real file once, no loops.
  */
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import { BusToolsError, describeError, walkFiles, type WalkedFile } from '@bus-tools/core';
+import { BusToolsError, describeError, eachFile } from '@bus-tools/core';
 
 // The pattern matcher is fast-glob's own (micromatch, resolved from fast-glob's folder so it is the
 // copy fast-glob depends on): patterns mean what they meant when fast-glob walked them. Loaded only
@@ -46,20 +46,19 @@ function splitPattern(pattern: string): { base: string; rest: string } {
  * order of their relative paths; masks are counted, not kept.
  */
 function collect(root: string, input: string, keep: (relPath: string) => boolean, maxDepth?: number): { files: string[]; masksSkipped: number } {
-  let walked: WalkedFile[];
+  // Files come one at a time; only the paths of the images kept are held.
+  const files: string[] = [];
+  let masksSkipped = 0;
   try {
-    walked = walkFiles(root, { maxDepth });
+    for (const f of eachFile(root, { maxDepth })) {
+      if (!isImage(f.relPath) || !keep(f.relPath)) continue;
+      if (MASK_FILE.test(f.relPath)) masksSkipped++;
+      else files.push(f.path);
+    }
   } catch (cause) {
     throw new BusToolsError('UNREADABLE', `--input ${input}: cannot be read (${describeError(cause)}). Check the folder's permissions.`, { file: root, cause });
   }
-  const kept: WalkedFile[] = [];
-  let masksSkipped = 0;
-  for (const f of walked) {
-    if (!isImage(f.relPath) || !keep(f.relPath)) continue;
-    if (MASK_FILE.test(f.relPath)) masksSkipped++;
-    else kept.push(f);
-  }
-  return { files: kept.map((f) => f.path), masksSkipped };
+  return { files, masksSkipped };
 }
 
 function listPattern(input: string): ImageList {

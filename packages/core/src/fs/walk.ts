@@ -297,21 +297,31 @@ export function* walkGroups(
 
 /**
  * Every file below `root` (see the module comment for links and hidden names), in natural order of
- * `relPath`.
+ * `relPath`, one at a time: memory holds the names of the folders on the current path, not a record
+ * per file (`walkFiles` collects them).
+ * @throws the `fs` error of the first folder that cannot be read (its message names the folder), or
+ *   of `root` itself when it does not exist.
+ */
+export function* eachFile(root: string, options: WalkOptions = {}): Generator<WalkedFile> {
+  const eachAlone = (folder: FolderFiles) => {
+    const groups = folder.scratch.u32(0, folder.names.size * 2);
+    for (let i = 0; i < folder.names.size; i++) {
+      groups[2 * i] = 1;
+      groups[2 * i + 1] = i;
+    }
+    return groups;
+  };
+  for (const { folder, members } of walkGroups(planWalk(root, options), eachAlone)) yield folder.file(members[0]);
+}
+
+/**
+ * Every file below `root`, as `eachFile` hands them over, in one list.
  *
  * @example
  *   walkFiles('Dataset_BUSI_with_GT').map((f) => f.relPath);
  *   // ['benign/benign (1).png', 'benign/benign (1)_mask.png', 'benign/benign (2).png', …]
- * @throws the `fs` error of the first folder that cannot be read (its message names the folder), or
- *   of `root` itself when it does not exist.
+ * @throws as `eachFile`.
  */
 export function walkFiles(root: string, options: WalkOptions = {}): WalkedFile[] {
-  const files: WalkedFile[] = [];
-  const eachAlone = (folder: FolderFiles) => {
-    const groups = folder.scratch.u32(0, folder.names.size * 2);
-    for (let i = 0; i < folder.names.size; i++) groups.set([1, i], 2 * i);
-    return groups;
-  };
-  for (const { folder, members } of walkGroups(planWalk(root, options), eachAlone)) files.push(folder.file(members[0]));
-  return files;
+  return [...eachFile(root, options)];
 }
