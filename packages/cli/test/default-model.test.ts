@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUSI_DATASET, SAMPLE_BUSI, describeWithBusi } from '../../../fixtures/index.js';
+import { BUSI_DATASET, describeWithBusi, SAMPLE_BUSI, SAMPLE_EXPECTED } from '../../../fixtures/index.js';
 import { iouXyxy, xywhToXyxy } from '@bus-tools/core';
 import { runCli } from './helpers.js';
 
@@ -38,7 +38,7 @@ describe('the bundled BUSI model', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/; the bundled BUSI model, tfod layout \d+x\d+ on cpu/);
     const detections = JSON.parse(readFileSync(join(out, 'detections.json'), 'utf8')) as { file_name: string; bbox: Xywh; label: string }[];
-    const expected = JSON.parse(readFileSync(join(SAMPLE_BUSI, '..', 'sample-busi-expected.json'), 'utf8')) as Record<string, { label: string; boxes: { bbox: Xywh }[] }>;
+    const expected = SAMPLE_EXPECTED;
     // A lesion drawn inside another lesion of the same image (benign (4)'s second mask, as BUSI's
     // benign (58), (181), (195)) is a known miss: the model card lists it under limitations.
     const inside = (a: Xywh, b: Xywh) => a !== b && a[0] >= b[0] && a[1] >= b[1] && a[0] + a[2] <= b[0] + b[2] && a[1] + a[3] <= b[1] + b[3];

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { MODELS, SAMPLE_BUSI, SAMPLE_EXPECTED } from '../../../fixtures/index.js';
 import { coverageWarning } from '../src/commands/eval-run.js';
 import { runCli } from './helpers.js';
 
@@ -12,7 +12,7 @@ const cases = existsSync(VECTORS) ? readdirSync(VECTORS).filter((d) => d.startsW
 const STATS = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'];
 
 /** The sample dataset's lesion boxes (component boxes, specks dropped), as the fixture generator wrote them. */
-const expected = JSON.parse(readFileSync(join(SAMPLE_BUSI, '..', 'sample-busi-expected.json'), 'utf8')) as Record<string, { label: string; boxes: { bbox: number[] }[] }>;
+const expected = SAMPLE_EXPECTED;
 const lesions = Object.entries(expected).flatMap(([file, v]) => v.boxes.map((b) => ({ file, label: v.label, bbox: b.bbox })));
 
 let tmp: string;

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { SAMPLE_BUSI, SAMPLE_EXPECTED } from '../../../fixtures/index.js';
 import { runCli } from './helpers.js';
 
 let tmp: string;
@@ -32,7 +32,7 @@ describe('bus-tools masks2csv', () => {
 
   test('--boxes and --min-area change the boxes', async () => {
     // The generator's own record of each image's lesions and specks (fixtures/sample-busi-expected.json).
-    const made = JSON.parse(readFileSync(join(SAMPLE_BUSI, '..', 'sample-busi-expected.json'), 'utf8')) as Record<string, { label: string; boxes: { bbox: number[]; specks: number }[] }>;
+    const made = SAMPLE_EXPECTED;
     const rows = (csv: string) => csv.trim().split('\n').slice(1).map((l) => l.replace(/^"|"(?=,)/g, '').split(','));
     const lesion = Object.entries(made).filter(([, v]) => v.boxes.length > 0);
     // --min-area 0: every lesion box, and one more box for each speck

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iouXyxy, xywhToXyxy, type Xywh } from '@bus-tools/core';
-import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { MODELS, SAMPLE_BUSI, SAMPLE_EXPECTED } from '../../../fixtures/index.js';
 import { main } from '../src/cli.js';
 import type { Io } from '../src/io.js';
 import { runCli } from './helpers.js';
@@ -27,7 +27,7 @@ describe('bus-tools predict', () => {
     expect(r.stderr.split('\n')[1]).toMatch(new RegExp(`^predict: 11 images → \\d+ detections? on \\d+ \\(threshold 0\\.5\\); \\d+ annotated images? in .*out; wrote .*d\\.json, .*d\\.csv; 13 mask files ignored; .*retinanet-datature\\.onnx, datature layout 320x320 on cpu \\(requested\\)(, [2-4] sessions × \\d+ threads?)?; [\\d.]+ images/s$`));
     // fixtures/models/README.md: at 0.5 the model finds each of the 10 visible lesions once, with its class, and nothing else (the nested benign (4)_mask_1 is not visible).
     const found = JSON.parse(readFileSync(join(tmp, 'd.json'), 'utf8')) as Array<{ file_name: string; label: string; bbox: Xywh; score: number }>;
-    const made = JSON.parse(readFileSync(join(SAMPLE_BUSI, '..', 'sample-busi-expected.json'), 'utf8')) as Record<string, { label: string; boxes: { mask: string; bbox: Xywh }[] }>;
+    const made = SAMPLE_EXPECTED;
     const visible = Object.entries(made).flatMap(([file, v]) => v.boxes.filter((b) => b.mask !== 'benign (4)_mask_1.png').map((b) => ({ file, label: v.label, bbox: b.bbox })));
     expect(found).toHaveLength(visible.length);
     for (const l of visible) expect([l.file, found.filter((d) => d.file_name === l.file && d.label === l.label && d.score >= 0.5 && iouXyxy(xywhToXyxy(d.bbox), xywhToXyxy(l.bbox)) >= 0.5).length]).toEqual([l.file, 1]);

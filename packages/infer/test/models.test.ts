@@ -2,16 +2,15 @@
  * The committed demo models (fixtures/models, made by tools/models): one set of RetinaNet weights
  * exported three ways, run by onnxruntime-node on the synthetic BUSI sample.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { iouXyxy, xywhToXyxy, type Detection, type Xywh, type Xyxy } from '@bus-tools/core';
+import { iouXyxy, xywhToXyxy, type Detection, type Xyxy } from '@bus-tools/core';
 import { decodeForModel, listImages, openDetector, predictImages, type Detector, type LayoutName } from '@bus-tools/infer';
-import { MODELS, SAMPLE_BUSI } from '../../../fixtures/index.js';
+import { MODELS, SAMPLE_BUSI, SAMPLE_EXPECTED } from '../../../fixtures/index.js';
 
 const model = (layout: LayoutName) => join(MODELS, `retinanet-${layout}.onnx`);
 const LAYOUT_NAMES: LayoutName[] = ['torchvision', 'tfod', 'datature'];
 const images = listImages(SAMPLE_BUSI).files;
-const expected = JSON.parse(readFileSync(join(SAMPLE_BUSI, '..', 'sample-busi-expected.json'), 'utf8')) as Record<string, { label: string; boxes: Array<{ bbox: Xywh }> }>;
+const expected = SAMPLE_EXPECTED;
 
 describe('fixture models', () => {
   test.each(LAYOUT_NAMES)('%s: layout, input size and label map are found from the file alone', async (layout) => {

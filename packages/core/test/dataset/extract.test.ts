@@ -3,16 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverDataset, extractBoxes, xyxyToXywh } from '@bus-tools/core';
-import { FIXTURES, SAMPLE_BUSI } from '../../../../fixtures/index.js';
+import { FIXTURES, SAMPLE_BUSI, SAMPLE_EXPECTED } from '../../../../fixtures/index.js';
 import { encodeMaskPng } from '../../../../fixtures/png-encode.js';
 
-interface ExpectedImage {
-  label: string;
-  width: number;
-  height: number;
-  boxes: Array<{ mask: string; encoding: string; bbox: number[]; area: number; specks: number }>;
-}
-const expected: Record<string, ExpectedImage> = JSON.parse(readFileSync(join(FIXTURES, 'sample-busi-expected.json'), 'utf8'));
+const expected = SAMPLE_EXPECTED;
 
 describe('discoverDataset on the sample', () => {
   test('finds every image with its masks in natural order', async () => {
