@@ -1,11 +1,24 @@
 /** Predictions → the files `bus-tools predict` writes: COCO results JSON and a detections CSV. */
-import { openFileAtomic, predictionsCsvRows, predictionsJson, PREDICTIONS_CSV_HEADER, xyxyToXywh, type CocoResult } from '@bus-tools/core';
+import { openFileAtomic, predictionsCsvRows, predictionsJson, PREDICTIONS_CSV_HEADER, xyxyToXywh, type CocoResult, type Detection } from '@bus-tools/core';
 import type { ImagePrediction } from './predict.js';
 
-const round = (v: number, digits: number) => {
+/** `v` rounded to `digits` decimals: `roundTo(0.123456789, 6)` → 0.123457. */
+export const roundTo = (v: number, digits: number) => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 };
+const round = roundTo;
+
+/**
+ * A detection as bus-tools reports it, in predict's files and serve's API alike: its class as id and
+ * name, `bbox` as COCO's `[x, y, width, height]` in original pixels to 0.01 px, `score` to 6 decimals.
+ * @example reportedDetection({ xyxy: [10, 20, 40.004, 60], score: 0.91234567, classId: 2, label: 'malignant' })
+ *   // → { label: 'malignant', classId: 2, bbox: [10, 20, 30, 40], score: 0.912346 }
+ */
+export function reportedDetection(d: Detection): { label: string; classId: number; bbox: [number, number, number, number]; score: number } {
+  const [x, y, w, h] = xyxyToXywh(d.xyxy);
+  return { label: d.label ?? `class ${d.classId ?? 1}`, classId: d.classId ?? 1, bbox: [round(x, 2), round(y, 2), round(w, 2), round(h, 2)], score: round(d.score ?? 1, 6) };
+}
 
 /**
  * COCO results (what pycocotools' `loadRes` reads), one entry per detection:
@@ -19,14 +32,8 @@ export function toCocoResults(images: readonly Pick<ImagePrediction, 'imageId' |
   const out: Required<CocoResult>[] = [];
   for (const img of images) {
     for (const d of img.detections) {
-      out.push({
-        file_name: img.fileName,
-        image_id: img.imageId,
-        category_id: d.classId ?? 1,
-        label: d.label ?? `class ${d.classId ?? 1}`,
-        bbox: xyxyToXywh(d.xyxy).map((v) => round(v, 2)),
-        score: round(d.score ?? 1, 6),
-      });
+      const { label, classId, bbox, score } = reportedDetection(d);
+      out.push({ file_name: img.fileName, image_id: img.imageId, category_id: classId, label, bbox, score });
     }
   }
   return out;

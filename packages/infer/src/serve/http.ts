@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { BusToolsError, describeError, type Detection } from '@bus-tools/core';
+import { reportedDetection, roundTo } from '../outputs.js';
 import { sniffImage } from './sniff.js';
 
 /** What one detection looks like in the API (COCO's `bbox`, rounded to 0.01 px). */
@@ -39,18 +40,13 @@ export class HttpError extends Error {
 }
 
 
-export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const round = roundTo;
 export const ms = (from: bigint) => round(Number(process.hrtime.bigint() - from) / 1e6, 1);
 
 /** A detection in the API's shape. */
 export function toApiDetection(d: Detection): ApiDetection {
-  const [x1, y1, x2, y2] = d.xyxy;
-  return {
-    label: d.label ?? `class ${d.classId ?? 1}`,
-    classId: d.classId ?? 1,
-    score: round(d.score ?? 1, 6),
-    bbox: [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
-  };
+  const { label, classId, score, bbox } = reportedDetection(d); // the rounding predict's files use
+  return { label, classId, score, bbox };
 }
 
 /** 20971520 → "20 MiB". */
