@@ -90,7 +90,7 @@ describe('POST /api/detect', () => {
   test.each([
     ['a text file', 415, 'NOT_AN_IMAGE', /not a PNG or JPEG image \(judged from its first bytes/, Buffer.from('hello, this is not an image\n')],
     ['a GIF', 415, 'NOT_AN_IMAGE', /not a PNG or JPEG/, Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1')],
-    ['a PNG cut short', 400, 'CORRUPT_IMAGE', /^the PNG could not be decoded \(truncated PNG: .+\); the file may be truncated or damaged$/, PNG.subarray(0, 200)],
+    ['a PNG cut short', 400, 'CORRUPT_IMAGE', /^the upload: truncated PNG: .+; re-download or re-export it$/, PNG.subarray(0, 200)],
     ['a PNG with a broken header', 400, 'CORRUPT_IMAGE', /corrupt PNG: the first chunk is "JUNK", not IHDR/, Buffer.concat([PNG.subarray(0, 12), Buffer.from('JUNK'), PNG.subarray(16)])],
     ['a JPEG signature and nothing else', 400, 'CORRUPT_IMAGE', /truncated JPEG/, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00])],
     ['a PNG header claiming 50000 x 50000 pixels', 413, 'TOO_MANY_PIXELS', /^the image is 50000x50000 = 2500000000 pixels, more than the limit of 4000000 \(--max-pixels\); nothing was decoded$/, pngClaiming(50000, 50000)],

@@ -95,6 +95,6 @@ export function sniffOrReject(bytes: Buffer) {
     return sniffImage(bytes);
   } catch (err) {
     if (err instanceof BusToolsError && err.code === 'UNSUPPORTED_FORMAT') throw new HttpError(415, 'NOT_AN_IMAGE', err.message);
-    throw new HttpError(400, 'CORRUPT_IMAGE', `${describeError(err)}; the file may be truncated or damaged`);
+    throw new HttpError(400, 'CORRUPT_IMAGE', describeError(err)); // says what is wrong and what to do
   }
 }
