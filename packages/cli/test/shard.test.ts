@@ -81,7 +81,7 @@ test('the near-duplicate pair is split over the shards for 3 and 7 shards', () =
 });
 
 describe('one run', () => {
-  let single: { csv: string; coco: string; cocoDir: string; lint: ReturnType<typeof lintView>; json: string; detCsv: string };
+  let single: { csv: string; coco: string; cocoDir: string; lint: ReturnType<typeof lintView>; json: string; detCsv: string; found: number };
   beforeAll(async () => {
     const out = join(tmp, 'single');
     mkdirSync(out);
@@ -90,7 +90,7 @@ describe('one run', () => {
     runs.push(await runCli('masks2csv', dataset, '-o', join(out, 'boxes.csv')));
     runs.push(await runCli('export', dataset, '--format', 'coco', '-o', join(out, 'coco')));
     runs.push(await runCli('lint', dataset, '--json', '--fail-on', 'none'));
-    runs.push(await runCli('predict', '-i', dataset, '-o', join(out, 'pred'), '-m', MODEL, '-t', '0.3', '--device', 'cpu', '--sessions', '1'));
+    runs.push(await runCli('predict', '-i', dataset, '-o', join(out, 'pred'), '-m', MODEL, '-t', '0.3', '--device', 'cpu', '--sessions', '1', '--json'));
     for (const r of runs) expect(failure(r)).toBe('');
     single = {
       csv: read(join(out, 'boxes.csv')),
@@ -99,6 +99,7 @@ describe('one run', () => {
       lint: lintView(runs[2].stdout),
       json: read(join(out, 'pred', 'detections.json')),
       detCsv: read(join(out, 'pred', 'detections.csv')),
+      found: JSON.parse(runs[3].stdout).found,
     };
     // The pair is a near duplicate in one run (the merge must find it too).
     expect(single.lint.groups.map((g: { images: string[] }) => g.images)).toContainEqual(pair);
@@ -115,10 +116,14 @@ describe('one run', () => {
           busTools(['masks2csv', dataset, '--shard', shard, '-o', join(out, `boxes-${i}.csv`)], env(i, count)),
           busTools(['export', dataset, '--format', 'coco', '--shard', shard, '-o', join(out, `coco-${i}`)], env(i, count)),
           busTools(['lint', dataset, '--shard', shard, '--fingerprints', join(out, `lint-${i}.jsonl`), '--fail-on', 'none'], env(i, count)),
-          busTools(['predict', '-i', dataset, '-o', join(out, 'pred'), '-m', MODEL, '-t', '0.3', '--device', 'cpu', '--sessions', '1', '--shard', shard], env(i, count)),
+          busTools(['predict', '-i', dataset, '-o', join(out, 'pred'), '-m', MODEL, '-t', '0.3', '--device', 'cpu', '--sessions', '1', '--shard', shard, '--json'], env(i, count)),
         ]),
       );
       for (const r of runs) expect(failure(r)).toBe('');
+      // Each shard's predict counts the images of its shard: together, every image once.
+      const found = runs.filter((_, k) => k % 4 === 3).map((r) => JSON.parse(r.stdout).found as number);
+      expect(found.reduce((a, b) => a + b, 0)).toBe(single.found);
+      if (count > 1) expect(found.filter((n) => n > 0).length).toBeGreaterThan(1);
       if (count > 1) expect(readdirSync(join(out, 'pred')).filter((f) => f.endsWith('.json')).sort()).toEqual(shards.map((i) => `detections-${i}-of-${count}.json`).sort());
 
       // One merge job after the array: in-process here.

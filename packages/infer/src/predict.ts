@@ -68,6 +68,8 @@ export interface PredictResult {
   threshold: number;
   /** Wall-clock seconds from the first decode to the last prediction (model loading excluded). */
   seconds: number;
+  /** The images of the list that were this run's to predict: all of them, or those in `shard`. */
+  considered: number;
 }
 
 /**
@@ -153,6 +155,7 @@ export async function predictImages(allPaths: readonly string[], options: Predic
       inputHeight: H,
       threshold: detector.threshold,
       seconds: (performance.now() - t0) / 1000,
+      considered: paths.length,
     };
   } finally {
     if (!options.detector) await detector.close();
@@ -281,7 +284,7 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
   return {
     ...result,
     problems: [...result.problems, ...drawProblems],
-    found: shard ? list.files.filter((p) => inShard(relative(list.root, p).split(sep).join('/'), shard)).length : list.files.length,
+    found: result.considered,
     predicted,
     withDetections,
     detections,
