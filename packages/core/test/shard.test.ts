@@ -12,6 +12,7 @@ import {
   inShard,
   openFileAtomic,
   parseShard,
+  mergeDetections,
   readPredictionFiles,
   shardOf,
   streamUploadFolder,
@@ -174,4 +175,19 @@ describe('readPredictionFiles', () => {
     ]);
     expect(() => readPredictionFiles([a, join(tmp, 'missing.json')])).toThrow(expect.objectContaining({ code: 'INPUT_NOT_FOUND', file: join(tmp, 'missing.json') }));
   });
+
+  test('parts of 300 000 detections each (an archive-sized shard) are read and merged whole', () => {
+    // More rows than a call can take as arguments: appending them with push(...rows) overflowed.
+    const n = 300_000;
+    const part = (first: number) =>
+      `[\n${Array.from({ length: n }, (_, k) => JSON.stringify({ file_name: `s${first + k}.png`, image_id: first + k, category_id: 1, label: 'benign', bbox: [1, 2, 3, 4], score: 0.5 })).join(',\n')}\n]\n`;
+    const [a, b] = [join(tmp, 'big-0.json'), join(tmp, 'big-1.json')];
+    writeFileSync(a, part(n + 1));
+    writeFileSync(b, part(1));
+    const rows = readPredictionFiles([a, b]);
+    expect(rows).toHaveLength(2 * n);
+    const merged = mergeDetections([a, b]);
+    expect(merged).toHaveLength(2 * n);
+    expect([merged[0].image_id, merged[n].image_id, merged[2 * n - 1].image_id]).toEqual([1, n + 1, 2 * n]);
+  }, 60_000);
 });

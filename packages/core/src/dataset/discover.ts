@@ -100,13 +100,16 @@ function maskIndex(name: string): number {
 }
 
 function pairFolder(folder: FolderFiles): FolderPairs {
-  // Images go into a hash table by stem (open addressing over indices; of two images with one stem,
-  // x.png and x.jpg, the one listed last wins); each mask looks up its stem (the part before
-  // `_mask`). Nothing per file is kept but numbers in typed arrays (see NameTable).
+  // Images go into a hash table by stem (open addressing over indices); each mask looks up its stem
+  // (the part before `_mask`). Nothing per file is kept but numbers in typed arrays (see NameTable).
+  // Nothing depends on the order the folder lists its files in, which differs between file systems:
+  // of two images with one stem (x.png, x.jpg) the name last in code-unit order wins, and masks of
+  // one number (x_mask_1.png, x_mask_01.png) go in that order too (as when folders were listed
+  // sorted byte-wise, except for names mixing characters past U+FFFF with ones from U+E000).
   const { names, scratch } = folder;
   const n = names.size;
   const stemLength = scratch.u32(0, n);
-  const index = scratch.u32(1, n); // a mask's number, at most 2^32 - 1 (beyond, ties go by directory order)
+  const index = scratch.f64(0, n); // a mask's number
   const owner = scratch.u32(2, n); // a mask's image + 1, 0 for none; for an image: its number of masks
   const maskList = scratch.u32(3, n);
   let slots = 16;
@@ -136,12 +139,12 @@ function pairFolder(folder: FolderFiles): FolderPairs {
     stemLength[i] = m ? m[1].length : name.length - ext[0].length;
     if (m) {
       isMask[i] = 1;
-      index[i] = m[2] === undefined ? 0 : Math.min(Number(m[2]), 0xffffffff);
+      index[i] = m[2] === undefined ? 0 : Number(m[2]);
       continue;
     }
     const slot = find(i);
     if (table[slot] === 0) images++;
-    table[slot] = i + 1;
+    if (table[slot] === 0 || names.compare(i, table[slot] - 1) > 0) table[slot] = i + 1;
   }
   // Each mask to its image; the number of masks per image in `owner` of the image.
   for (let i = 0; i < n; i++) {
@@ -192,13 +195,14 @@ function pairFolder(folder: FolderFiles): FolderPairs {
       });
       continue;
     }
-    // Masks in index order (`_mask`, `_mask_1`, …), ties in directory order: an insertion sort, as
-    // an image has a handful.
+    // Masks in index order (`_mask`, `_mask_1`, …), ties by name: an insertion sort, as an image
+    // has a handful.
     const run = maskList.subarray(start[i], start[i] + count);
+    const after = (a: number, b: number) => index[a] > index[b] || (index[a] === index[b] && names.compare(a, b) > 0);
     for (let k = 1; k < run.length; k++) {
       const m = run[k];
       let j = k - 1;
-      for (; j >= 0 && index[run[j]] > index[m]; j--) run[j + 1] = run[j];
+      for (; j >= 0 && after(run[j], m); j--) run[j + 1] = run[j];
       run[j + 1] = m;
     }
     kept[size++] = 1 + count;
@@ -249,7 +253,7 @@ function listDataset(root: string, fn: string, keep: boolean, scratches: Scratch
   }
   const kept: DatasetImage[] = [];
   const problems: Problem[] = [];
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null); // a class may be called "constructor" or "__proto__"
   let images = 0;
   let masks = 0;
   let size = 0;
@@ -258,7 +262,7 @@ function listDataset(root: string, fn: string, keep: boolean, scratches: Scratch
     const pairs = pairFolder(folder);
     images += pairs.images;
     masks += pairs.masks;
-    problems.push(...pairs.problems);
+    for (const p of pairs.problems) problems.push(p); // not push(...): a folder may hold 10⁵ stray masks
     for (let at = 0; at < pairs.kept.length; at += pairs.kept[at] + 1) {
       const members = pairs.kept.subarray(at + 1, at + 1 + pairs.kept[at]);
       const label = labelFor(folder.relDir + folder.names.get(members[0]));

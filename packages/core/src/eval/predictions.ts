@@ -57,7 +57,8 @@ export function readPredictionFiles(files: readonly string[]): PredictionRow[] {
     } catch (cause) {
       throw new BusToolsError('UNREADABLE', `${file}: cannot be read (${describeError(cause)}); check the --pred path`, { file, cause });
     }
-    if (csv) rows.push(...parsePredictionsCsv(text, file));
+    // Appended one by one, not push(...): a file of 10⁵ detections would overflow the call stack.
+    if (csv) for (const r of parsePredictionsCsv(text, file)) rows.push(r);
     else {
       let json: unknown;
       try {
@@ -65,7 +66,7 @@ export function readPredictionFiles(files: readonly string[]): PredictionRow[] {
       } catch (cause) {
         throw new BusToolsError('BAD_PREDICTIONS', `${file}: not valid JSON (${describeError(cause)}); --pred expects predict's detections.json`, { file, cause });
       }
-      rows.push(...parsePredictionsJson(json, file));
+      for (const r of parsePredictionsJson(json, file)) rows.push(r);
     }
   }
   return rows;

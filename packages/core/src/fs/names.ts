@@ -98,11 +98,19 @@ export class Scratch {
   readonly names = new NameTable();
   readonly keys = new NameTable();
   private readonly arrays: Uint32Array[] = [];
+  private readonly floats: Float64Array[] = [];
 
   /** `length` numbers from the reusable array `slot` (what they hold at first is undefined). */
   u32(slot: number, length: number): Uint32Array {
     let a = this.arrays[slot];
     if (!a || a.length < length) a = this.arrays[slot] = new Uint32Array(Math.max(length, 2 * (a?.length ?? 0), 64));
+    return a.subarray(0, length);
+  }
+
+  /** As `u32`, for any numbers (a slot of its own: `f64(0)` is not `u32(0)`). */
+  f64(slot: number, length: number): Float64Array {
+    let a = this.floats[slot];
+    if (!a || a.length < length) a = this.floats[slot] = new Float64Array(Math.max(length, 2 * (a?.length ?? 0), 64));
     return a.subarray(0, length);
   }
 }

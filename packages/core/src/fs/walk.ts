@@ -71,17 +71,22 @@ const fullPath = (root: string, relPath: string) => withSep(root) + (sep === '/'
  * @throws the `fs` error, its message naming the folder.
  */
 function eachEntry(path: string, fn: (entry: Dirent) => void): void {
+  // An fs error's message may leave out the path (readdir's names it): add it, keeping the error's code.
+  const naming = (err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.message === 'string' && e.code && !e.message.includes(path)) e.message = `${e.message} '${path}'`;
+    return e;
+  };
   let dir;
   try {
     dir = opendirSync(path);
   } catch (err) {
-    // opendir's message leaves out the path (readdir's names it): add it, keeping the error's code.
-    const e = err as NodeJS.ErrnoException;
-    if (!e.message.includes(path)) e.message = `${e.message} '${path}'`;
-    throw e;
+    throw naming(err);
   }
   try {
     for (let entry; (entry = dir.readSync()); ) fn(entry);
+  } catch (err) {
+    throw naming(err);
   } finally {
     dir.closeSync();
   }
@@ -138,6 +143,9 @@ export function planWalk(root: string, options: PlanOptions = {}): WalkPlan {
         if (hasLinks) later.push(rel);
         else onFolder(folderFiles(plan, rel, scratch));
       }
+      // In name order, not the order the file system lists them in: of two paths to one folder (a
+      // bind mount) the same one is walked on every machine.
+      subfolders.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       for (const sub of subfolders) walk(sub.path, sub.relPath, realAt + sub.path.slice(at.length), sub.depth);
     };
     for (const folder of round) walk(folder.path, folder.relPath, realpathSync(folder.path), folder.depth);

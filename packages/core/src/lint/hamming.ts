@@ -92,7 +92,7 @@ function flipMasks(width: number, s: number): Int32Array {
       const top = m === 0 ? -1 : 31 - Math.clz32(m);
       for (let b = top + 1; b < width; b++) next.push(m | (1 << b));
     }
-    out.push(...next);
+    for (const m of next) out.push(m);
     frontier = next;
   }
   return Int32Array.from(out);

@@ -157,7 +157,7 @@ export function finishLint(root: string, structure: readonly LintFinding[], reco
 
   let masks = 0;
   for (const r of records) {
-    findings.push(...r.findings);
+    for (const f of r.findings) findings.push(f);
     masks += r.masks;
   }
 

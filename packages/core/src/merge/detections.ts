@@ -26,7 +26,7 @@ export function mergeDetections(files: readonly string[]): Required<CocoResult>[
         throw new BusToolsError('BAD_PREDICTIONS', `${file}: entry ${i} lacks file_name, image_id, category_id or label; merge takes the files \`bus-tools predict --shard\` writes`, { file });
       }
     });
-    all.push(...(rows as Required<CocoResult>[]));
+    for (const r of rows as Required<CocoResult>[]) all.push(r); // not push(...rows): a part holds 10⁵ detections and more
   }
   // Array.prototype.sort is stable: an image's detections keep their order.
   return all.sort((a, b) => a.image_id - b.image_id);

@@ -77,7 +77,7 @@ export async function splitDataset(root: string, outDir: string, options: SplitO
     { ...dataset, images: inSplit, problems: [] },
     { boxes: options.boxes, minArea: options.minArea, classes, requireClasses: false, includeNormal: options.includeNormal, onProgress: (d, t) => options.onProgress?.('masks', d, t) },
   );
-  problems.push(...extracted.problems.filter((p) => !problems.some((q) => q.file === p.file)));
+  for (const p of extracted.problems) if (!problems.some((q) => q.file === p.file)) problems.push(p);
   const annotated = new Map<string, AnnotatedImage>();
   for (const img of extracted.images) if (img.path) annotated.set(img.path, img);
 

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverDataset, extractBoxes, scanDataset, type AnnotatedImage, type ExtractOptions } from '@bus-tools/core';
+import { discoverDataset, extractBoxes, naturalCompare, scanDataset, type AnnotatedImage, type ExtractOptions } from '@bus-tools/core';
 import { BUSI_DATASET, SAMPLE_BUSI, describeWithBusi } from '../../../../fixtures/index.js';
 
 let tmp: string;
@@ -155,4 +155,48 @@ test('two walks of one scan at once, out of step, each give every image', async 
   }
   expect(fromA).toEqual(expected);
   expect(fromB).toEqual(expected);
+});
+
+describe('pairing does not depend on the order a folder lists its files in', () => {
+  // Folders list files in an order of their own (ext4: by a hash of the name, seeded per file
+  // system), so the outcome must follow from the names alone.
+  const image = join(SAMPLE_BUSI, 'benign/benign (1).png');
+  const mask = join(SAMPLE_BUSI, 'benign/benign (1)_mask.png');
+
+  test('of two images with one stem the name last in code-unit order wins; masks of one number go by name', async () => {
+    const root = join(tmp, 'listing-order');
+    mkdirSync(join(root, 'benign'), { recursive: true });
+    // Twenty stems: whatever the file system's order, some list x<k>.png before x<k>.jpg and some after.
+    for (let k = 0; k < 20; k++) for (const n of [`x${k}.jpg`, `x${k}.png`, `x${k}_mask.png`]) copyFileSync(n.includes('mask') ? mask : image, join(root, 'benign', n));
+    for (const n of ['y.png', 'y_mask_1.png', 'y_mask_01.png', 'y_MASK_001.png', 'y_mask.png']) copyFileSync(n === 'y.png' ? image : mask, join(root, 'benign', n));
+    const images = [...(await scanDataset(root)).images];
+    expect(images.filter((i) => i.fileName.startsWith('x')).map((i) => i.fileName)).toEqual(Array.from({ length: 20 }, (_, k) => `x${k}.png`).sort(naturalCompare));
+    const y = images.find((i) => i.fileName === 'y.png')!;
+    expect(y.masks.map((m) => [m.path.split('/').pop(), m.index])).toEqual([['y_mask.png', 0], ['y_MASK_001.png', 1], ['y_mask_01.png', 1], ['y_mask_1.png', 1]]);
+    expect((await discoverDataset(root)).images).toEqual(images);
+  });
+
+  test('mask numbers past 2^32 keep their order', async () => {
+    const root = join(tmp, 'big-numbers');
+    mkdirSync(join(root, 'benign'), { recursive: true });
+    copyFileSync(image, join(root, 'benign', 'z.png'));
+    for (const k of ['99999999999', '4294967296', '5000000000']) copyFileSync(mask, join(root, 'benign', `z_mask_${k}.png`));
+    const [z] = (await scanDataset(root)).images;
+    expect(z.masks.map((m) => m.index)).toEqual([4294967296, 5000000000, 99999999999]);
+  });
+});
+
+test('classes named like Object members ("constructor", "__proto__") are counted like any other', async () => {
+  const root = join(tmp, 'object-names');
+  for (const c of ['constructor', '__proto__', 'benign']) {
+    mkdirSync(join(root, c), { recursive: true });
+    copyFileSync(join(SAMPLE_BUSI, 'benign/benign (1).png'), join(root, c, 'a.png'));
+    copyFileSync(join(SAMPLE_BUSI, 'benign/benign (1)_mask.png'), join(root, c, 'a_mask.png'));
+  }
+  const scan = await scanDataset(root);
+  expect(scan.labels).toEqual(['__proto__', 'benign', 'constructor']);
+  expect(Object.entries(scan.counts).sort()).toEqual([['__proto__', 1], ['benign', 1], ['constructor', 1]]);
+  expect((await discoverDataset(root)).labels).toEqual(scan.labels);
+  const r = await extractBoxes(scan, { classes: ['constructor', '__proto__'], onImage: () => {}, onProgress: (_d, total) => expect(total).toBe(2) });
+  expect(r.stats.images).toBe(2);
 });
