@@ -50,6 +50,7 @@ describe('bus-tools predict', () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ command: 'predict', found: 11, predicted: 11, layout: 'datature', threshold: 0.7, problems: [], json: join(tmp, 'out', 'detections.json') });
+    expect(s).not.toHaveProperty('considered'); // the library's count, reported as found
     expect(s.deviceNote).toMatch(/^(cpu|cuda) \(/);
     expect(s.images).toBeUndefined();
   });

@@ -67,6 +67,9 @@ export function checkImageSource(src: ByteSource, file: string, maxPixels: numbe
   if (src.size === 0) throw bad(file, 'the file is empty (0 bytes)');
   const head = src.read(0, 16);
   const format = sniffImageFormat(head);
+  if (!format && head.length >= 8 && head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47) {
+    throw bad(file, 'damaged PNG signature: bytes 5 to 8 are not those of a PNG, as after a copy in text mode');
+  }
   if (format === 'png') return checkPng(src, file, maxPixels);
   if (format === 'jpeg') return checkJpeg(src, file, maxPixels);
   if (format) return { format, width: 0, height: 0 };

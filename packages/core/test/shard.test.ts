@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BUSI_CATEGORIES,
+  CocoJsonWriter,
   datatureCsvHeader,
   datatureCsvRows,
   discoverDataset,
@@ -145,6 +146,24 @@ describe('streamed outputs are the bytes of the all-at-once writers', () => {
       });
       expect(readdirSync(tmp)).toEqual(['streamed']);
     }
+    // x.png and x.jpg: two upload names, but one VOC file (x.xml) and one YOLO file (x.txt).
+    const jpg = { ...b, fileName: a.fileName.replace(/\.png$/, '.jpg') };
+    for (const [format, file] of [['voc', `annotations/${a.fileName.replace(/\.png$/, '.xml')}`], ['yolo', `labels/${a.fileName.replace(/\.png$/, '.txt')}`]] as const) {
+      const shared = streamUploadFolder(join(tmp, 'clash'), BUSI_CATEGORIES, { format }, async (add) => [a, jpg].forEach((img) => add(img)));
+      await expect(shared).rejects.toMatchObject({ code: 'NAME_COLLISION', message: expect.stringContaining(`"${file}": ${a.path} and ${b.path}`) });
+      expect(readdirSync(tmp)).toEqual(['streamed']);
+    }
+    const both = await streamUploadFolder(join(tmp, 'both'), BUSI_CATEGORIES, { format: 'coco' }, async (add) => [a, jpg].forEach((img) => add(img)));
+    expect(both.images).toBe(2); // COCO and CSV name images only by their upload names: no clash
+  });
+
+  test('CocoJsonWriter keeps characters whole across its 64 KiB copies of the annotations', () => {
+    const path = join(tmp, 'wide.json');
+    const w = new CocoJsonWriter(path, BUSI_CATEGORIES);
+    const annotations = Array.from({ length: 400 }, (_, k) => ({ id: k + 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4] as [number, number, number, number], area: 12, iscrowd: 0 as const, note: `é日${'ü'.repeat(k % 97)}😀` }));
+    w.addImage({ id: 1, file_name: 'x.png', width: 10, height: 10 }, annotations);
+    w.commit();
+    expect(JSON.parse(readFileSync(path, 'utf8')).annotations).toEqual(annotations);
   });
 
   test('openFileAtomic: nothing at the path until commit; abort leaves no trace', () => {

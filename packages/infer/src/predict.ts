@@ -186,7 +186,7 @@ export interface PredictFolderOptions extends Omit<PredictOptions, 'root' | 'onI
   force?: boolean;
 }
 
-export interface PredictFolderReport extends Omit<PredictResult, 'images'> {
+export interface PredictFolderReport extends Omit<PredictResult, 'images' | 'considered'> {
   /** Images found (masks excluded; with a shard, those of the shard). */
   found: number;
   /** Images predicted (found minus skipped). */
@@ -281,10 +281,11 @@ export async function predictFolder(options: PredictFolderOptions): Promise<Pred
     await detector.close();
   }
 
+  const { considered, ...rest } = result; // reported as `found`
   return {
-    ...result,
+    ...rest,
     problems: [...result.problems, ...drawProblems],
-    found: result.considered,
+    found: considered,
     predicted,
     withDetections,
     detections,

@@ -30,6 +30,7 @@ describe('sniffImage', () => {
     ['WebP', 'UNSUPPORTED_FORMAT', /not a PNG or JPEG/, Buffer.from('RIFF\0\0\0\0WEBPVP8 ')],
     ['a PNG signature only', 'BAD_IMAGE', 'the upload: truncated PNG: the file ends inside the header', PNG.subarray(0, 8)],
     ['a PNG cut short (header intact)', 'BAD_IMAGE', /^the upload: truncated PNG: /, PNG.subarray(0, 200)],
+    ['a PNG copied in text mode (\\r\\n → \\n)', 'BAD_IMAGE', /^the upload: damaged PNG signature/, Buffer.concat([PNG.subarray(0, 4), Buffer.from('\n\x1a\n'), PNG.subarray(8)])],
     ['a JPEG with a zero length segment', 'BAD_IMAGE', /corrupt JPEG: segment length 0/, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x00])],
     ['a JPEG whose scan starts before any frame', 'BAD_IMAGE', /corrupt JPEG: no frame header before the image data/, jpegOf(scan)],
     ['a JPEG frame of height 0 (DNL)', 'BAD_IMAGE', /corrupt or unsupported JPEG: frame size 256x0/, jpegOf(frame(0xc0, 0, 256), scan)],

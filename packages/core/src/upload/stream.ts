@@ -4,16 +4,18 @@
  * files are those the format's all-at-once writer (`FORMATS[format].write`) makes from the same
  * images in the same order. COCO needs every image before the annotations, so its annotations go
  * to a side file that is appended at the end. Two images of one upload name are found by the copy
- * itself (a file of that name is already in images/), and a side file of names and paths, read
- * only then, names the earlier one. `writeUploadFolder` is the same writer for a list in memory.
+ * itself (a file of that name is already in images/), two that would share a VOC or YOLO file
+ * (x.png, x.jpg) by that file's write; a side file of names and paths, read only then, names the
+ * earlier image. `writeUploadFolder` is the same writer for a list in memory.
  */
 import { closeSync, createReadStream, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { openFileAtomic, type AtomicFileWriter } from '../atomic-stream.js';
 import { assertOutsideInput, assertReplaceable, writeFolderAtomic } from '../atomic.js';
 import type { AnnotatedImage, Category } from '../dataset/types.js';
-import { BusToolsError } from '../errors.js';
+import { BusToolsError, describeError } from '../errors.js';
 import { datatureCsvHeader, datatureCsvRows } from '../formats/datature-csv.js';
 import { cocoCategoryIds, cocoEntries, toCoco, type CocoAnnotation, type CocoDataset, type CocoImage } from '../formats/coco.js';
 import { toVoc, vocFileName } from '../formats/voc.js';
@@ -67,7 +69,9 @@ export class CocoJsonWriter {
     const fd = openSync(this.side.path, 'r');
     try {
       const chunk = Buffer.alloc(1 << 16);
-      for (let n; (n = readSync(fd, chunk)) > 0; ) this.main.write(chunk.toString('utf8', 0, n));
+      const text = new StringDecoder('utf8'); // a chunk may end inside a character
+      for (let n; (n = readSync(fd, chunk)) > 0; ) this.main.write(text.write(chunk.subarray(0, n)));
+      this.main.write(text.end());
     } finally {
       closeSync(fd);
       rmSync(this.side.path, { force: true });
@@ -99,7 +103,9 @@ export async function streamUploadFolder(
   options: UploadFolderOptions,
   produce: (add: (image: AnnotatedImage, cocoId?: number) => void) => Promise<void>,
 ): Promise<UploadFolderResult> {
-  const clashes: Array<{ name: string; path: string }> = [];
+  // Clashes: the output file two images would share (`images/x.png`, or `annotations/x.xml` for
+  // x.png and x.jpg), and the image that came second.
+  const clashes: Array<{ output: string; path: string }> = [];
   let images = 0;
   let boxes = 0;
   let annotationFiles = 0;
@@ -115,16 +121,22 @@ export async function streamUploadFolder(
     let csv: AtomicFileWriter | undefined;
     let coco: CocoJsonWriter | undefined;
     // Upload name and image path of each image, one JSON array a line: read only to name clashes.
-    const sources = openFileAtomic(join(tmp, '.sources.jsonl'));
-    if (options.format === 'datature-csv-wh' || options.format === 'datature-csv-4c') {
-      csv = openFileAtomic(join(tmp, 'annotations.csv'));
-      csv.write(datatureCsvHeader(options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
-    } else if (options.format === 'coco') coco = new CocoJsonWriter(join(tmp, 'annotations.json'), categories);
+    let sources: AtomicFileWriter | undefined;
+    // A per-image annotation file, never replacing one: false when another image wrote it already.
+    const writeOnce = (file: string, text: string) => {
+      try {
+        writeFileSync(join(tmp, file), text, { flag: 'wx' });
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw new BusToolsError('WRITE_FAILED', `${join(tmp, file)}: cannot be written (${describeError(err)})`, { file: join(tmp, file), cause: err });
+      }
+    };
     const categoryIds = cocoCategoryIds(categories);
     const add = (img: AnnotatedImage, cocoId?: number) => {
       if (!img.path) throw new BusToolsError('INVALID_PARAMETER', `${img.fileName}: no image file to copy`);
-      if (!copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder')) clashes.push({ name: img.fileName, path: img.path });
-      sources.write(`${JSON.stringify([img.fileName, img.path])}\n`);
+      if (!copyOrLink(img.path, join(tmp, 'images', img.fileName), options.link, 'the upload folder')) clashes.push({ output: `images/${img.fileName}`, path: img.path });
+      sources!.write(`${JSON.stringify([img.fileName, img.path])}\n`);
       images++;
       boxes += img.boxes.length;
       if (csv) csv.write(datatureCsvRows(img, options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
@@ -132,24 +144,24 @@ export async function streamUploadFolder(
         const next = coco.nextIds;
         const entries = cocoEntries(img, cocoId ?? next.image, next.annotation, categoryIds, categories);
         coco.addImage(entries.image, entries.annotations);
-      } else if (options.format === 'voc') {
-        const file = `annotations/${vocFileName(img.fileName)}`;
-        subfolder('annotations');
-        writeFileSync(join(tmp, file), toVoc(img));
-        annotationFiles++;
       } else {
-        const file = `labels/${yoloFileName(img.fileName)}`;
-        subfolder('labels');
-        writeFileSync(join(tmp, file), toYolo(img, categories));
-        annotationFiles++;
+        const file = annotationFileOf(options.format, img.fileName)!;
+        subfolder(file.slice(0, file.indexOf('/')));
+        if (writeOnce(file, options.format === 'voc' ? toVoc(img) : toYolo(img, categories))) annotationFiles++;
+        else clashes.push({ output: file, path: img.path });
       }
       options.onProgress?.(images, images);
     };
     try {
+      sources = openFileAtomic(join(tmp, '.sources.jsonl'));
+      if (options.format === 'datature-csv-wh' || options.format === 'datature-csv-4c') {
+        csv = openFileAtomic(join(tmp, 'annotations.csv'));
+        csv.write(datatureCsvHeader(options.format === 'datature-csv-wh' ? 'width-height' : 'four-corner'));
+      } else if (options.format === 'coco') coco = new CocoJsonWriter(join(tmp, 'annotations.json'), categories);
       await produce(add);
       if (clashes.length) {
         sources.commit();
-        throw uploadNameClashError(await describeClashes(sources.path, clashes));
+        throw uploadNameClashError(await describeClashes(sources.path, clashes, options.format));
       }
       if (csv) csv.commit();
       else if (coco) coco.commit();
@@ -158,23 +170,35 @@ export async function streamUploadFolder(
     } finally {
       csv?.abort();
       coco?.abort();
-      sources.abort();
-      rmSync(sources.path, { force: true });
+      sources?.abort();
+      if (sources) rmSync(sources.path, { force: true });
     }
     writeFileSync(join(tmp, 'UPLOAD.md'), uploadInstructions(options.format, images, boxes, categories));
   });
   return { dir, images, boxes, annotationFiles };
 }
 
-/** `"name": first path and clashing path` for each clash, the first paths read from the side file. */
-async function describeClashes(sourcesFile: string, clashes: ReadonlyArray<{ name: string; path: string }>): Promise<string[]> {
-  const first = new Map<string, string | undefined>(clashes.map((c) => [c.name, undefined]));
+/** The per-image annotation file of `fileName` in a VOC or YOLO upload folder; none for the others. */
+function annotationFileOf(format: UploadFolderOptions['format'], fileName: string): string | undefined {
+  if (format === 'voc') return `annotations/${vocFileName(fileName)}`;
+  if (format === 'yolo') return `labels/${yoloFileName(fileName)}`;
+  return undefined;
+}
+
+/**
+ * `"name": first path and clashing path` for each clash (the name: the image's upload name, or the
+ * annotation file two images would share), the first paths read from the side file.
+ */
+async function describeClashes(sourcesFile: string, clashes: ReadonlyArray<{ output: string; path: string }>, format: UploadFolderOptions['format']): Promise<string[]> {
+  const first = new Map<string, string | undefined>(clashes.map((c) => [c.output, undefined]));
   const lines = createInterface({ input: createReadStream(sourcesFile, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) {
     const [name, path] = JSON.parse(line) as [string, string];
-    if (first.has(name) && first.get(name) === undefined) first.set(name, path);
+    for (const output of [`images/${name}`, annotationFileOf(format, name)]) {
+      if (output !== undefined && first.has(output) && first.get(output) === undefined) first.set(output, path);
+    }
   }
-  return clashes.map((c) => `"${c.name}": ${first.get(c.name) ?? '?'} and ${c.path}`);
+  return clashes.map((c) => `"${c.output.startsWith('images/') ? c.output.slice('images/'.length) : c.output}": ${first.get(c.output) ?? '?'} and ${c.path}`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * core's one image check, `checkImageBytes`, the verdict every command gives a file. Nothing is
  * decoded; `serve` applies its own pixel limit (`--max-pixels`) to the size.
  */
-import { BusToolsError, checkImageBytes, sniffImageFormat } from '@bus-tools/core';
+import { BusToolsError, checkImageBytes, errorCodeOf } from '@bus-tools/core';
 
 export type UploadFormat = 'png' | 'jpeg';
 
@@ -23,10 +23,14 @@ export interface SniffedImage {
  */
 export function sniffImage(bytes: Uint8Array): SniffedImage {
   if (bytes.length === 0) throw new BusToolsError('UNSUPPORTED_FORMAT', 'the upload is empty (0 bytes); send a PNG or JPEG image');
-  const format = sniffImageFormat(bytes.subarray(0, 16));
-  if (format !== 'png' && format !== 'jpeg') {
-    throw new BusToolsError('UNSUPPORTED_FORMAT', 'the upload is not a PNG or JPEG image (judged from its first bytes, not its name or content type)');
+  const notPngOrJpeg = () => new BusToolsError('UNSUPPORTED_FORMAT', 'the upload is not a PNG or JPEG image (judged from its first bytes, not its name or content type)');
+  let checked;
+  try {
+    checked = checkImageBytes(bytes, 'the upload', { maxPixels: Infinity });
+  } catch (err) {
+    throw errorCodeOf(err, 'BAD_IMAGE') === 'UNSUPPORTED_FORMAT' ? notPngOrJpeg() : err;
   }
-  const { width, height } = checkImageBytes(bytes, 'the upload', { maxPixels: Infinity });
+  const { format, width, height } = checked;
+  if (format !== 'png' && format !== 'jpeg') throw notPngOrJpeg(); // WebP, TIFF, GIF: not taken here
   return { format, width, height };
 }
