@@ -49,7 +49,7 @@ export interface DatasetListing {
   images: Iterable<DatasetImage>;
   /** Class names found, naturally sorted. */
   labels: string[];
-  /** Masks without an image, images without masks. */
+  /** Masks without an image, images without masks, two images of one stem. */
   problems: Problem[];
 }
 
@@ -126,6 +126,7 @@ function pairFolder(folder: FolderFiles): FolderPairs {
   };
   let images = 0;
   let masks = 0;
+  const shadowed: number[] = []; // images that lost their stem to another (rare: kept as a plain list)
   const isMask = scratch.u32(4, n).fill(0);
   for (let i = 0; i < n; i++) {
     const name = names.get(i);
@@ -144,7 +145,19 @@ function pairFolder(folder: FolderFiles): FolderPairs {
     }
     const slot = find(i);
     if (table[slot] === 0) images++;
+    else shadowed.push(names.compare(i, table[slot] - 1) > 0 ? table[slot] - 1 : i);
     if (table[slot] === 0 || names.compare(i, table[slot] - 1) > 0) table[slot] = i + 1;
+  }
+  // An image whose stem another image has (x.jpg beside x.png): the masks cannot say whose they are.
+  for (const i of shadowed) {
+    const { path } = folder.file(i);
+    const winner = names.get(table[find(i)] - 1);
+    problems.push({
+      file: path,
+      code: 'DUPLICATE_STEM',
+      severity: 'error',
+      message: `${path}: "${winner}" beside it has the same name but for the extension, so their masks ("${names.get(i).slice(0, stemLength[i])}_mask…") cannot say whose they are; skipped, and the masks taken as "${winner}"'s. Rename or remove one of the two.`,
+    });
   }
   // Each mask to its image; the number of masks per image in `owner` of the image.
   for (let i = 0; i < n; i++) {

@@ -30,6 +30,7 @@ export interface LintCodeInfo {
 export const LINT_CODES: Record<string, LintCodeInfo> = {
   MASK_WITHOUT_IMAGE: { area: 'structure', severity: 'error', meaning: 'a mask file whose image is missing; it is skipped' },
   IMAGE_WITHOUT_MASK: { area: 'structure', severity: 'error', meaning: 'a benign/malignant image without a mask; it is skipped' },
+  DUPLICATE_STEM: { area: 'structure', severity: 'error', meaning: 'two images of one name but for the extension (x.png, x.jpg): their masks cannot say whose they are; the one sorting first is skipped' },
   BAD_IMAGE: { area: 'structure', severity: 'error', meaning: 'an image or mask that cannot be decoded (empty, truncated, damaged)' },
   UNREADABLE: { area: 'structure', severity: 'error', meaning: 'a file that cannot be read (permissions, I/O)' },
   UNSUPPORTED_FORMAT: { area: 'structure', severity: 'error', meaning: 'a file whose content is no image format bus-tools reads (judged from its first bytes)' },

@@ -169,8 +169,14 @@ describe('pairing does not depend on the order a folder lists its files in', () 
     // Twenty stems: whatever the file system's order, some list x<k>.png before x<k>.jpg and some after.
     for (let k = 0; k < 20; k++) for (const n of [`x${k}.jpg`, `x${k}.png`, `x${k}_mask.png`]) copyFileSync(n.includes('mask') ? mask : image, join(root, 'benign', n));
     for (const n of ['y.png', 'y_mask_1.png', 'y_mask_01.png', 'y_MASK_001.png', 'y_mask.png']) copyFileSync(n === 'y.png' ? image : mask, join(root, 'benign', n));
-    const images = [...(await scanDataset(root)).images];
+    const scan = await scanDataset(root);
+    const images = [...scan.images];
     expect(images.filter((i) => i.fileName.startsWith('x')).map((i) => i.fileName)).toEqual(Array.from({ length: 20 }, (_, k) => `x${k}.png`).sort(naturalCompare));
+    // The image left out is named, as skipped.
+    expect(scan.problems.map((p) => [p.code, p.severity, p.file.split('/').pop()])).toEqual(
+      Array.from({ length: 20 }, (_, k) => ['DUPLICATE_STEM', 'error', `x${k}.jpg`]).sort((a, b) => naturalCompare(a[2], b[2])),
+    );
+    expect(scan.problems[0].message).toMatch(/x0\.jpg: "x0\.png" beside it has the same name but for the extension.*skipped, and the masks taken as "x0\.png"'s/);
     const y = images.find((i) => i.fileName === 'y.png')!;
     expect(y.masks.map((m) => [m.path.split('/').pop(), m.index])).toEqual([['y_mask.png', 0], ['y_MASK_001.png', 1], ['y_mask_01.png', 1], ['y_mask_1.png', 1]]);
     expect((await discoverDataset(root)).images).toEqual(images);
