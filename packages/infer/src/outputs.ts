@@ -7,7 +7,6 @@ export const roundTo = (v: number, digits: number) => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 };
-const round = roundTo;
 
 /**
  * A detection as bus-tools reports it, in predict's files and serve's API alike: its class as id and
@@ -17,7 +16,7 @@ const round = roundTo;
  */
 export function reportedDetection(d: Detection): { label: string; classId: number; bbox: [number, number, number, number]; score: number } {
   const [x, y, w, h] = xyxyToXywh(d.xyxy);
-  return { label: d.label ?? `class ${d.classId ?? 1}`, classId: d.classId ?? 1, bbox: [round(x, 2), round(y, 2), round(w, 2), round(h, 2)], score: round(d.score ?? 1, 6) };
+  return { label: d.label ?? `class ${d.classId ?? 1}`, classId: d.classId ?? 1, bbox: [roundTo(x, 2), roundTo(y, 2), roundTo(w, 2), roundTo(h, 2)], score: roundTo(d.score ?? 1, 6) };
 }
 
 /**

@@ -136,7 +136,7 @@ export function planWalk(root: string, options: PlanOptions = {}): WalkPlan {
           hasLinks = true;
           links.push({ path: at + entry.name, relPath: rel + entry.name, depth });
         } else if (entry.isDirectory() && depth + 1 < maxDepth) subfolders.push({ path: at + entry.name, relPath: `${rel}${entry.name}/`, depth: depth + 1 });
-        else if (scratch && entry.isFile() && (plan.linked.size === 0 || !plan.linked.has(realAt + entry.name))) scratch.names.add(entry.name);
+        else if (scratch && entry.isFile() && listedHere(plan, realAt, entry.name)) scratch.names.add(entry.name);
       });
       // A folder without links has all its files now (a link found later to one of them is not listed).
       if (scratch && onFolder) {
@@ -220,9 +220,8 @@ function readFolder(plan: WalkPlan, relDir: string, scratch: Scratch): { folder:
   eachEntry(at.path, (entry) => {
     const { name } = entry;
     if (name.startsWith('.')) return;
-    // A file listed through a link to it (a path with fewer links) is not listed again here.
     if (entry.isFile()) {
-      if (plan.linked.size === 0 || !plan.linked.has(realAt + name)) names.add(name);
+      if (listedHere(plan, realAt, name)) names.add(name);
     } else if (entry.isSymbolicLink() || entry.isDirectory()) {
       if (plan.fileLinks.has(relDir + name)) names.add(name);
       else if (plan.folders.has(`${relDir}${name}/`)) subfolders.push(`${relDir}${name}/`);
@@ -230,6 +229,9 @@ function readFolder(plan: WalkPlan, relDir: string, scratch: Scratch): { folder:
   });
   return { folder, subfolders };
 }
+
+/** A plain file of a folder is listed there unless a link to it (a path with fewer links) lists it. */
+const listedHere = (plan: WalkPlan, realAt: string, name: string) => plan.linked.size === 0 || !plan.linked.has(realAt + name);
 
 /** How deep `relDir` lies: 0 for the root, 1 for `benign/`, … */
 const depthOf = (relDir: string) => {

@@ -40,8 +40,7 @@ export class HttpError extends Error {
 }
 
 
-export const round = roundTo;
-export const ms = (from: bigint) => round(Number(process.hrtime.bigint() - from) / 1e6, 1);
+export const ms = (from: bigint) => roundTo(Number(process.hrtime.bigint() - from) / 1e6, 1);
 
 /** A detection in the API's shape. */
 export function toApiDetection(d: Detection): ApiDetection {
@@ -51,7 +50,7 @@ export function toApiDetection(d: Detection): ApiDetection {
 
 /** 20971520 → "20 MiB". */
 export function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${round(n / 1024 / 1024, 2)} MiB` : `${round(n / 1024, 1)} KiB`;
+  return n >= 1024 * 1024 ? `${roundTo(n / 1024 / 1024, 2)} MiB` : `${roundTo(n / 1024, 1)} KiB`;
 }
 
 /** The host name of a Host header (`127.0.0.1:8080` → `127.0.0.1`, `[::1]:80` → `[::1]`). */

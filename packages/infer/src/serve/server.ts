@@ -17,9 +17,10 @@ import { DEFAULT_MODEL } from '../default-model.js';
 import { openDetector, type Detector, type DetectorOptions } from '../detector.js';
 import { CLASS_COLOURS, classColour } from '../draw.js';
 import { decodeBufferForModel } from '../image.js';
+import { roundTo } from '../outputs.js';
 import { createWorkQueue, type QueueStats } from './queue.js';
 import type { UploadFormat } from './sniff.js';
-import { formatBytes, hostnameOf, HttpError, type ApiDetection, isLoopbackHost, ms, readUpload, round, safeHost, sniffOrReject, toApiDetection } from './http.js';
+import { formatBytes, hostnameOf, HttpError, type ApiDetection, isLoopbackHost, ms, readUpload, safeHost, sniffOrReject, toApiDetection } from './http.js';
 
 export { HttpError, isLoopbackHost, toApiDetection, type ApiDetection } from './http.js';
 
@@ -373,7 +374,7 @@ export async function createDetectServer(options: DetectServerOptions = {}): Pro
         return { ...listening, url };
       },
       info: () => info,
-      stats: () => ({ detected: stats.detected, rejected: stats.rejected, refused: stats.refused, failed: stats.failed, meanMs: stats.detected ? round(stats.totalMs / stats.detected, 1) : 0, startedAt: stats.startedAt }),
+      stats: () => ({ detected: stats.detected, rejected: stats.rejected, refused: stats.refused, failed: stats.failed, meanMs: stats.detected ? roundTo(stats.totalMs / stats.detected, 1) : 0, startedAt: stats.startedAt }),
       queue: () => queue.stats(),
     };
   } catch (err) {
