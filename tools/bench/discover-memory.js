@@ -3,7 +3,8 @@
  * Where masks2csv's and export's memory goes: the peak RSS of listing a dataset in full
  * (`discoverDataset`), of scanning it (`scanDataset`, which keeps no image) and walking its images
  * once, or of scanning it and extracting every image's boxes without keeping them (`extractBoxes`
- * with `onImage`, what masks2csv and export do), and the bytes the listing keeps alive after a GC.
+ * with `onImage`, what masks2csv and export do), the bytes the listing keeps alive after a GC, and
+ * (scan) the arrays outside the heap a scan keeps for reading its largest folder.
  *
  *   node --expose-gc tools/bench/discover-memory.js DIR [discover|scan|extract]
  *
@@ -28,7 +29,12 @@ const before = process.memoryUsage().heapUsed;
 const listing = mode === 'discover' ? await core.discoverDataset(dir) : await core.scanDataset(dir);
 const images = mode === 'discover' ? listing.images.length : listing.size;
 const live = liveSince(before);
-if (mode === 'scan') for (const image of listing.images) void image;
+let scratchMB = null;
+if (mode === 'scan') {
+  for (const image of listing.images) void image;
+  globalThis.gc?.();
+  if (globalThis.gc) scratchMB = Math.round(process.memoryUsage().arrayBuffers / 1024 / 10.24) / 100;
+}
 if (mode === 'extract') await core.extractBoxes(listing, { includeNormal: true, onImage: () => {} });
 console.log(
   JSON.stringify({
@@ -36,5 +42,6 @@ console.log(
     images,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
     liveBytesPerImage: live === null ? null : Math.round(live / images),
+    ...(mode === 'scan' ? { arrayBuffersMB: scratchMB } : {}),
   }),
 );
